@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of mlatlas against its reference libraries."""

@@ -1,0 +1,161 @@
+"""The ``mlatlas`` command line: list, run and demo.
+
+``mlatlas list`` prints every registry entry; ``mlatlas run NAME`` fits ours and the
+reference side by side, prints the comparison, writes ``metrics.json`` and figures;
+``mlatlas demo`` runs every entry quickly and writes a summary.  Mistakes in the
+command (unknown names, bad ``--set`` values, wrong datasets) exit with status 2 and
+a one-line message; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import sys
+import warnings
+from typing import Any, Sequence
+
+__all__ = ["main", "parse_set"]
+
+
+class UsageError(Exception):
+    """A mistake in the command line; reported in one line with exit status 2."""
+
+
+def parse_value(text: str) -> Any:
+    """Read a ``--set`` value: Python literals, ``none``, ``inf``/``-inf``, else the string."""
+    lowered = text.strip().lower()
+    if lowered in ("none", "null"):
+        return None
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("inf", "+inf", "infinity"):
+        return float("inf")
+    if lowered in ("-inf", "-infinity"):
+        return float("-inf")
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def parse_set(items: Sequence[str]) -> dict:
+    """Turn ``["k=v", ...]`` into a dict, reading each value with :func:`parse_value`."""
+    params = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set expects key=value; got {item!r}.")
+        params[key.strip()] = parse_value(value)
+    return params
+
+
+def _check_params(entry, params: dict) -> None:
+    if not params:
+        return
+    if entry.estimator is None:
+        raise UsageError(f"{entry.name} takes no --set parameters.")
+    accepted = sorted(entry.estimator(**entry.params).get_params(deep=False))
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise UsageError(
+            f"{entry.name} has no parameter {', '.join(map(repr, unknown))}; allowed: {', '.join(accepted)}."
+        )
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .atlas import entries
+
+    rows = [("name", "family", "default dataset", "reference")]
+    rows += [(e.name, e.family, e.dataset or "-", e.reference_name or "-") for e in entries()]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for n, row in enumerate(rows):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .atlas import get, run_entry
+
+    try:
+        entry = get(args.name)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    params = parse_set(args.set or [])
+    _check_params(entry, params)
+    allowed = entry.allowed_datasets()
+    if args.dataset is not None and allowed and args.dataset not in allowed:
+        raise UsageError(f"{entry.name} does not run on dataset {args.dataset!r}; allowed: {', '.join(allowed)}.")
+    out_dir = args.out or os.path.join("mlatlas-output", entry.name)
+    try:
+        result = run_entry(entry, dataset=args.dataset, params=params, seed=args.seed,
+                           out_dir=out_dir, figures=not args.no_figures)
+    except (ValueError, TypeError) as exc:
+        # Parameter values are validated when the estimator is fitted.
+        raise UsageError(f"{entry.name}: {exc}") from None
+    print(f"{entry.name} on {result.dataset} (seed {args.seed})")
+    print(result.table())
+    print(f"wrote {os.path.join(out_dir, 'metrics.json')}" +
+          (f" and {len(result.figures)} figure(s)" if result.figures else ""))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .report.summary import run_demo
+
+    return run_demo(out_dir=args.out, only=args.only, figures=not args.no_figures, seed=args.seed)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlatlas",
+        description="An atlas of machine-learning algorithms: run each, compare it with its reference, draw it.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_list = sub.add_parser("list", help="list every algorithm in the atlas")
+    p_list.set_defaults(func=cmd_list)
+
+    p_run = sub.add_parser("run", help="fit one algorithm and its reference side by side")
+    p_run.add_argument("name", help="algorithm name (see `mlatlas list`)")
+    p_run.add_argument("--dataset", help="dataset name (default: the entry's own)")
+    p_run.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="override a parameter of our estimator (repeatable)")
+    p_run.add_argument("--seed", type=int, default=0, help="seed for the split, data and estimators")
+    p_run.add_argument("--out", help="output folder (default: mlatlas-output/NAME)")
+    p_run.add_argument("--no-figures", action="store_true", help="skip the figures")
+    p_run.set_defaults(func=cmd_run)
+
+    p_demo = sub.add_parser("demo", help="run every algorithm quickly and summarise")
+    p_demo.add_argument("--out", default="mlatlas-demo", help="output folder (default: mlatlas-demo)")
+    p_demo.add_argument("--only", nargs="+", metavar="NAME", help="run only these entries")
+    p_demo.add_argument("--seed", type=int, default=0)
+    p_demo.add_argument("--no-figures", action="store_true", help="skip the figures")
+    p_demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed its one-line usage error
+        return int(exc.code or 0)
+    try:
+        with warnings.catch_warnings():
+            if not sys.warnoptions:
+                warnings.simplefilter("default")
+            return args.func(args)
+    except UsageError as exc:
+        print(f"mlatlas: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mlatlas: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Reports built from registry runs: the demo summary."""

@@ -1,0 +1,1 @@
+"""mlatlas.unsupervised"""
