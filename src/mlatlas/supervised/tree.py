@@ -1,0 +1,646 @@
+r"""CART decision trees for classification and regression.
+
+A decision tree cuts the feature space into boxes with a sequence of yes/no tests
+``x_j <= t`` and predicts a constant in each box: the class proportions of the training
+samples that fell into it (classification) or their mean (regression).  CART
+(Classification And Regression Trees) grows the tree greedily, top down, with binary
+splits.
+
+Impurity
+--------
+For a node holding samples with weights w_i, write W = sum_i w_i and, for
+classification, p_k = (sum of w_i over class k) / W.
+
+* Gini:          G = sum_k p_k (1 - p_k) = 1 - sum_k p_k^2
+* entropy:       H = -sum_k p_k log2 p_k               (in bits, as in ID3)
+* squared error: V = sum_i w_i (y_i - y_bar)^2 / W,   y_bar = sum_i w_i y_i / W
+
+Choosing a split
+----------------
+For every feature j and every threshold t between two consecutive distinct values of
+x_j in the node, the samples go left (x_j <= t, weight W_L, impurity I_L) or right
+(W_R, I_R).  The chosen split maximises the impurity decrease
+
+    Delta I = I - (W_L / W) I_L - (W_R / W) I_R,
+
+which, for a fixed node, is the same as maximising a cheaper "proxy":
+-(W_L I_L + W_R I_R) for Gini and entropy, and S_L^2 / W_L + S_R^2 / W_R with
+S = sum_i w_i y_i for squared error (expand V and drop the terms that do not depend on
+the split).  The threshold is the midpoint of the two values it separates.  Each
+feature's values are sorted once before growing ("presorting"), so evaluating every
+threshold of a feature is a single pass with running sums; that scan is compiled with
+numba (``_tree_numba.py``).
+
+Stopping
+--------
+A node becomes a leaf when the tree reached ``max_depth``, the node is pure, it holds
+fewer than ``min_samples_split`` samples (or fewer than ``2 * min_samples_leaf``), no
+threshold leaves ``min_samples_leaf`` samples on both sides, or the best split's
+weighted decrease (W / W_root) * Delta I is below ``min_impurity_decrease``.
+
+Note that, like scikit-learn, a split whose decrease is exactly 0 is still made when
+``min_impurity_decrease=0`` (the default): on XOR-like data no single test helps, yet
+two tests in a row separate the classes.  Set ``min_impurity_decrease`` to a tiny
+positive number to split only on strict improvement.
+
+Feature importance
+------------------
+The importance of feature j is the total weighted impurity decrease of the splits on j,
+
+    imp_j = sum_{nodes t splitting on j} (W_t I_t - W_L I_L - W_R I_R) / W_root,
+
+normalised to sum to 1 ("mean decrease in impurity").
+
+Agreement with scikit-learn
+---------------------------
+Features are stored as float32 and thresholds are float64 midpoints of float32 values,
+values closer than 1e-7 count as equal, and ties between equally good splits are broken
+by the lowest feature index and then the lowest threshold (scikit-learn visits features
+in a random order, so it may choose another of several equally good splits).  Where the
+best split is unique, the trees are identical node by node.
+
+References
+----------
+* L. Breiman, J. Friedman, R. Olshen, C. Stone, *Classification and Regression Trees*,
+  Wadsworth, 1984.
+* T. Hastie, R. Tibshirani, J. Friedman, *The Elements of Statistical Learning*, 2nd ed.,
+  section 9.2.
+* scikit-learn's ``DecisionTreeClassifier`` / ``DecisionTreeRegressor`` (the reference).
+"""
+
+from __future__ import annotations
+
+import numbers
+from math import ceil
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..base import check_option, check_random_state, check_scalar_param
+from . import _tree_numba as _kernels
+
+__all__ = ["DecisionTreeClassifier", "DecisionTreeRegressor", "presort"]
+
+TREE_LEAF = _kernels.TREE_LEAF
+TREE_UNDEFINED = _kernels.TREE_UNDEFINED
+_MAX_DEPTH = np.iinfo(np.int32).max
+
+
+def presort(X: np.ndarray) -> np.ndarray:
+    """For each feature, the sample indices sorted by that feature (stable).
+
+    Parameters
+    ----------
+    X : float32 array (n_samples, n_features)
+
+    Returns
+    -------
+    order : int32 array (n_features, n_samples)
+        ``X[order[j], j]`` is non-decreasing.  A forest can compute it once and pass
+        it to every tree's ``fit(..., presorted=order)``.
+
+    Examples
+    --------
+    >>> presort(np.array([[3.0, 1.0], [1.0, 2.0], [2.0, 0.0]], dtype=np.float32)).tolist()
+    [[1, 2, 0], [2, 0, 1]]
+    """
+    X = np.asarray(X)
+    # argsort down each column: (n_samples, n_features) -> transpose (n_features, n_samples)
+    return np.ascontiguousarray(np.argsort(X, axis=0, kind="stable").T, dtype=np.int32)
+
+
+def _format_number(value: float, decimals: int) -> str:
+    return f"{value:.{decimals}f}"
+
+
+class _BaseDecisionTree(BaseEstimator):
+    """What both trees share: validation, growth, prediction plumbing, text output.
+
+    Fitted state (parallel arrays over the nodes, numbered depth first, a node before
+    its left subtree before its right subtree; node 0 is the root):
+
+    children_left_, children_right_ : int64 (n_nodes,)
+        Child node ids; -1 for leaves.
+    feature_ : int64 (n_nodes,)
+        The feature tested at each node; -2 for leaves.
+    threshold_ : float64 (n_nodes,)
+        Go left when ``x[feature] <= threshold``; -2 for leaves.
+    value_ : float64 (n_nodes, n_classes) or (n_nodes, 1)
+        Class proportions (classifier) or the weighted mean target (regressor) of the
+        training samples in each node.
+    impurity_ : float64 (n_nodes,)
+    n_node_samples_ : int64 (n_nodes,)
+        Training samples (of positive weight) reaching each node.
+    weighted_n_node_samples_ : float64 (n_nodes,)
+        Their total weight.
+    """
+
+    _criteria: dict = {}
+    _is_classifier = False
+
+    # ------------------------------------------------------------------ checks
+
+    def _resolve_params(self, n_samples: int, n_features: int) -> dict:
+        """Check the hyper-parameters and turn fractions/strings into counts."""
+        check_option(self.criterion, "criterion", tuple(self._criteria))
+
+        check_scalar_param(self.max_depth, "max_depth", kind=numbers.Integral, low=1, allow_none=True)
+        max_depth = _MAX_DEPTH if self.max_depth is None else int(self.max_depth)
+
+        if isinstance(self.min_samples_leaf, numbers.Integral) and not isinstance(self.min_samples_leaf, bool):
+            check_scalar_param(self.min_samples_leaf, "min_samples_leaf", kind=numbers.Integral, low=1)
+            min_samples_leaf = int(self.min_samples_leaf)
+        else:
+            check_scalar_param(self.min_samples_leaf, "min_samples_leaf", kind=numbers.Real,
+                               low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
+            # a fraction of the training set
+            min_samples_leaf = int(ceil(self.min_samples_leaf * n_samples))
+
+        if isinstance(self.min_samples_split, numbers.Integral) and not isinstance(self.min_samples_split, bool):
+            check_scalar_param(self.min_samples_split, "min_samples_split", kind=numbers.Integral, low=2)
+            min_samples_split = int(self.min_samples_split)
+        else:
+            check_scalar_param(self.min_samples_split, "min_samples_split", kind=numbers.Real,
+                               low=0.0, high=1.0, low_inclusive=False)
+            min_samples_split = max(2, int(ceil(self.min_samples_split * n_samples)))
+        # a node that cannot give min_samples_leaf to both children cannot be split
+        min_samples_split = max(min_samples_split, 2 * min_samples_leaf)
+
+        mf = self.max_features
+        if mf is None:
+            max_features = n_features
+        elif isinstance(mf, str):
+            check_option(mf, "max_features", ("sqrt", "log2"))
+            root = np.sqrt(n_features) if mf == "sqrt" else np.log2(n_features)
+            max_features = max(1, int(root))
+        elif isinstance(mf, numbers.Integral) and not isinstance(mf, bool):
+            check_scalar_param(mf, "max_features", kind=numbers.Integral, low=1, high=n_features)
+            max_features = int(mf)
+        elif isinstance(mf, numbers.Real) and not isinstance(mf, bool):
+            check_scalar_param(mf, "max_features", kind=numbers.Real, low=0.0, high=1.0,
+                               low_inclusive=False)
+            max_features = max(1, int(mf * n_features))
+        else:
+            raise TypeError(
+                "max_features must be None, 'sqrt', 'log2', an int or a float in (0, 1]; "
+                f"got {type(mf).__name__} {mf!r}.")
+
+        check_scalar_param(self.min_impurity_decrease, "min_impurity_decrease",
+                           kind=numbers.Real, low=0.0)
+        return dict(max_depth=max_depth, min_samples_leaf=min_samples_leaf,
+                    min_samples_split=min_samples_split, max_features=max_features,
+                    min_impurity_decrease=float(self.min_impurity_decrease))
+
+    @staticmethod
+    def _check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
+        if sample_weight is None:
+            return np.ones(n_samples, dtype=np.float64)
+        if isinstance(sample_weight, numbers.Real) and not isinstance(sample_weight, bool):
+            sw = np.full(n_samples, float(sample_weight), dtype=np.float64)
+        else:
+            sw = np.asarray(sample_weight, dtype=np.float64)
+        if sw.ndim != 1 or sw.shape[0] != n_samples:
+            raise ValueError(
+                f"sample_weight must be a 1-D array of length n_samples={n_samples}; "
+                f"got shape {sw.shape}.")
+        if not np.all(np.isfinite(sw)):
+            raise ValueError("sample_weight must be finite; got NaN or infinite values.")
+        if np.any(sw < 0):
+            raise ValueError(f"sample_weight must be non-negative; got a minimum of {sw.min()!r}.")
+        if not sw.sum() > 0:
+            raise ValueError("sample_weight must have a positive sum; got all zeros.")
+        return np.array(sw, dtype=np.float64, copy=True)
+
+    # ------------------------------------------------------------------- growth
+
+    def _grow(self, X: np.ndarray, y_float: np.ndarray, sample_weight, n_outputs: int,
+              presorted: np.ndarray | None) -> None:
+        """Grow the tree on validated float32 ``X`` and float64 targets."""
+        n_samples, n_features = X.shape
+        params = self._resolve_params(n_samples, n_features)
+        sw = self._check_sample_weight(sample_weight, n_samples)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.integers(0, np.iinfo(np.int64).max))
+
+        # Fortran order: each feature's column is contiguous; X.T is then a C-ordered
+        # (n_features, n_samples) view, the layout the builder reads
+        X = np.asfortranarray(X, dtype=np.float32)
+        if not X.flags.writeable:
+            X = X.copy(order="F")
+        if presorted is None:
+            order = presort(X)
+        else:
+            order = np.asarray(presorted)
+            if order.shape != (n_features, n_samples):
+                raise ValueError(
+                    f"presorted must have shape (n_features, n_samples) = {(n_features, n_samples)}; "
+                    f"got {order.shape}.")
+            order = np.array(order, dtype=np.int32, copy=True)
+        positive = sw > 0
+        if not positive.all():
+            # samples of zero weight take no part in the tree (nor in its sample counts);
+            # every row keeps the same set of samples, so the mask keeps m per row
+            order = np.ascontiguousarray(order[positive[order]].reshape(n_features, -1))
+
+        (left, right, feature, threshold, value, impurity, n_node, w_node, depth) = _kernels.build_tree(
+            X.T, np.ascontiguousarray(y_float, dtype=np.float64), sw, order, int(n_outputs),
+            int(self._criteria[self.criterion]), params["max_depth"], params["min_samples_split"],
+            params["min_samples_leaf"], 0.0, params["max_features"],
+            params["min_impurity_decrease"], seed)
+
+        self.children_left_ = left
+        self.children_right_ = right
+        self.feature_ = feature
+        self.threshold_ = threshold
+        self.value_ = value
+        self.impurity_ = impurity
+        self.n_node_samples_ = n_node
+        self.weighted_n_node_samples_ = w_node
+        self.depth_ = int(depth)
+        self.max_features_ = params["max_features"]
+        self.feature_importances_ = self._importances(n_features)
+
+    def _importances(self, n_features: int) -> np.ndarray:
+        """Normalised total weighted impurity decrease per feature."""
+        internal = np.flatnonzero(self.children_left_ != TREE_LEAF)
+        w, imp = self.weighted_n_node_samples_, self.impurity_
+        left, right = self.children_left_[internal], self.children_right_[internal]
+        # W_t I_t - W_L I_L - W_R I_R, for each internal node t
+        decrease = w[internal] * imp[internal] - w[left] * imp[left] - w[right] * imp[right]
+        importances = np.zeros(n_features, dtype=np.float64)
+        np.add.at(importances, self.feature_[internal], decrease)
+        importances /= w[0]
+        total = importances.sum()
+        if total > 0:
+            importances /= total
+        return importances
+
+    # --------------------------------------------------------------- prediction
+
+    def _validate_X_predict(self, X, check_input: bool) -> np.ndarray:
+        check_is_fitted(self)
+        if check_input:
+            X = validate_data(self, X, dtype=np.float32, reset=False)
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        if not X.flags.writeable:
+            X = X.copy()
+        return X
+
+    def apply(self, X, check_input: bool = True) -> np.ndarray:
+        """Index of the leaf each sample ends in.
+
+        Parameters
+        ----------
+        X : array-like (n_samples, n_features)
+        check_input : bool
+            ``False`` skips validation (for callers passing float32 arrays they checked).
+
+        Returns
+        -------
+        leaves : int64 array (n_samples,)
+        """
+        X = self._validate_X_predict(X, check_input)
+        return _kernels.apply_tree(X, self.children_left_, self.children_right_,
+                                   self.feature_, self.threshold_)
+
+    def decision_path(self, X) -> list[list[int]]:
+        """The node ids each sample visits, root first, leaf last (one list per sample)."""
+        leaves = self.apply(X)
+        parent = self._parents()
+        paths = []
+        for leaf in leaves:
+            path = [int(leaf)]
+            while parent[path[-1]] >= 0:
+                path.append(int(parent[path[-1]]))
+            paths.append(path[::-1])
+        return paths
+
+    def _parents(self) -> np.ndarray:
+        parent = np.full(self.children_left_.shape[0], -1, dtype=np.int64)
+        internal = np.flatnonzero(self.children_left_ != TREE_LEAF)
+        parent[self.children_left_[internal]] = internal
+        parent[self.children_right_[internal]] = internal
+        return parent
+
+    def get_depth(self) -> int:
+        """Depth of the tree: the number of tests on the longest root-to-leaf path."""
+        check_is_fitted(self)
+        return self.depth_
+
+    def get_n_leaves(self) -> int:
+        """Number of leaves."""
+        check_is_fitted(self)
+        return int(np.sum(self.children_left_ == TREE_LEAF))
+
+    # ------------------------------------------------------------- readability
+
+    def _feature_names(self, feature_names) -> list[str]:
+        n = self.n_features_in_
+        if feature_names is None:
+            names = getattr(self, "feature_names_in_", None)
+            if names is None:
+                return [f"x[{j}]" for j in range(n)]
+            return [str(v) for v in names]
+        names = [str(v) for v in feature_names]
+        if len(names) != n:
+            raise ValueError(f"feature_names must have {n} entries (one per feature); got {len(names)}.")
+        return names
+
+    def _leaf_text(self, node: int, decimals: int, class_names=None) -> str:
+        raise NotImplementedError
+
+    def export_text(self, feature_names=None, *, class_names=None, max_depth: int | None = None,
+                    decimals: int = 2) -> str:
+        """The tree as indented text, one test or leaf per line.
+
+        Parameters
+        ----------
+        feature_names : list of str, optional
+            Defaults to the column names seen in ``fit`` or ``x[j]``.
+        class_names : list of str, optional
+            Classifier only: names for ``classes_`` (in that order).
+        max_depth : int, optional
+            Print only this many levels; deeper subtrees are summarised in one line.
+        decimals : int
+            Digits after the decimal point for thresholds and values.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from mlatlas.supervised import DecisionTreeClassifier
+        >>> tree = DecisionTreeClassifier().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
+        >>> print(tree.export_text(["x"]))
+        |--- x <= 1.50
+        |   |--- class: 0  (samples: 2, proportion: 1.00)
+        |--- x >  1.50
+        |   |--- class: 1  (samples: 2, proportion: 1.00)
+        """
+        check_is_fitted(self)
+        names = self._feature_names(feature_names)
+        if class_names is not None and self._is_classifier and len(class_names) != len(self.classes_):
+            raise ValueError(f"class_names must have {len(self.classes_)} entries; got {len(class_names)}.")
+        lines: list[str] = []
+
+        def visit(node: int, depth: int) -> None:
+            indent = "|   " * depth + "|--- "
+            if self.children_left_[node] == TREE_LEAF:
+                lines.append(indent + self._leaf_text(node, decimals, class_names))
+                return
+            if max_depth is not None and depth >= max_depth:
+                lines.append(indent + f"... subtree of {self._subtree_leaves(node)} leaves")
+                return
+            name = names[self.feature_[node]]
+            t = _format_number(self.threshold_[node], decimals)
+            lines.append(indent + f"{name} <= {t}")
+            visit(int(self.children_left_[node]), depth + 1)
+            lines.append(indent + f"{name} >  {t}")
+            visit(int(self.children_right_[node]), depth + 1)
+
+        if self.children_left_[0] == TREE_LEAF:
+            lines.append("|--- " + self._leaf_text(0, decimals, class_names))
+        else:
+            visit(0, 0)
+        return "\n".join(lines)
+
+    def _subtree_leaves(self, node: int) -> int:
+        stack, count = [node], 0
+        while stack:
+            n = stack.pop()
+            if self.children_left_[n] == TREE_LEAF:
+                count += 1
+            else:
+                stack.extend([int(self.children_left_[n]), int(self.children_right_[n])])
+        return count
+
+    def explain(self, x, feature_names=None, *, decimals: int = 2, class_names=None) -> list[str]:
+        """The tests one sample passes on its way to a leaf, in order, then the leaf.
+
+        Parameters
+        ----------
+        x : array-like (n_features,) or (1, n_features)
+            One sample.
+        feature_names : list of str, optional
+            Defaults to the column names seen in ``fit`` or ``x[j]``.
+        decimals : int
+            Digits after the decimal point.
+
+        Returns
+        -------
+        steps : list of str
+            One line per test, e.g. ``"petal length (cm) <= 2.45 (value 1.40): go left"``,
+            and a last line naming the leaf and its prediction.
+
+        Examples
+        --------
+        >>> from mlatlas.supervised import DecisionTreeClassifier
+        >>> tree = DecisionTreeClassifier().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
+        >>> tree.explain([2.5], ["x"])
+        ['x > 1.50 (value 2.50): go right', 'leaf 2: class: 1  (samples: 2, proportion: 1.00)']
+        """
+        check_is_fitted(self)
+        row = np.asarray(x)
+        if row.ndim == 1:
+            row = row.reshape(1, -1)  # (1, n_features)
+        if row.ndim != 2 or row.shape[0] != 1:
+            raise ValueError(f"explain expects one sample, shape (n_features,) or (1, n_features); got {np.shape(x)}.")
+        X = self._validate_X_predict(row, True)
+        names = self._feature_names(feature_names)
+        original = np.asarray(row, dtype=np.float64)[0] if row.dtype != object else X[0].astype(np.float64)
+        steps = []
+        node = 0
+        while self.children_left_[node] != TREE_LEAF:
+            j = int(self.feature_[node])
+            t = _format_number(self.threshold_[node], decimals)
+            v = _format_number(original[j], decimals)
+            # the same comparison as prediction: float32 feature against the threshold
+            if X[0, j] <= self.threshold_[node]:
+                steps.append(f"{names[j]} <= {t} (value {v}): go left")
+                node = int(self.children_left_[node])
+            else:
+                steps.append(f"{names[j]} > {t} (value {v}): go right")
+                node = int(self.children_right_[node])
+        steps.append(f"leaf {node}: " + self._leaf_text(node, decimals, class_names))
+        return steps
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
+    """CART classification tree (Gini or entropy impurity).
+
+    Parameters
+    ----------
+    criterion : {"gini", "entropy"}, default="gini"
+        Impurity: Gini index 1 - sum_k p_k^2, or entropy -sum_k p_k log2 p_k.
+    max_depth : int or None, default=None
+        Maximum number of tests from the root to a leaf; ``None`` grows until the
+        leaves are pure or the size rules stop.
+    min_samples_split : int or float, default=2
+        A node needs at least this many samples to be split (a float is a fraction
+        of the training set, rounded up).
+    min_samples_leaf : int or float, default=1
+        Every leaf keeps at least this many samples (a float is a fraction).
+    max_features : None, int, float, "sqrt" or "log2", default=None
+        Features drawn at random (without replacement) at each node; the best split
+        among them is taken.  ``None`` searches all features in index order, so the
+        tree does not depend on ``random_state``.
+    min_impurity_decrease : float, default=0.0
+        A split is made only if its weighted impurity decrease
+        (W_t / W) * (I_t - W_L/W_t I_L - W_R/W_t I_R) is at least this.
+    random_state : None, int or numpy.random.Generator, default=None
+        Draws the features when ``max_features`` is below the number of features.
+
+    Attributes
+    ----------
+    classes_ : ndarray (n_classes,)
+    n_classes_ : int
+    n_features_in_ : int
+    max_features_ : int
+    feature_importances_ : ndarray (n_features,)
+        Normalised total weighted impurity decrease of each feature's splits.
+    children_left_, children_right_, feature_, threshold_, value_, impurity_,
+    n_node_samples_, weighted_n_node_samples_ : ndarrays (n_nodes, ...)
+        The tree, as parallel arrays (see the module docstring).
+    depth_ : int
+
+    Examples
+    --------
+    >>> from mlatlas.datasets import load
+    >>> from mlatlas.supervised import DecisionTreeClassifier
+    >>> iris = load("iris")
+    >>> tree = DecisionTreeClassifier(max_depth=2).fit(iris.X, iris.y)
+    >>> print(tree.export_text(iris.feature_names))
+    |--- petal length (cm) <= 2.45
+    |   |--- class: 0  (samples: 50, proportion: 1.00)
+    |--- petal length (cm) >  2.45
+    |   |--- petal width (cm) <= 1.75
+    |   |   |--- class: 1  (samples: 54, proportion: 0.91)
+    |   |--- petal width (cm) >  1.75
+    |   |   |--- class: 2  (samples: 46, proportion: 0.98)
+    >>> tree.explain(iris.X[0], iris.feature_names)[0]
+    'petal length (cm) <= 2.45 (value 1.40): go left'
+    """
+
+    _criteria = {"gini": _kernels.GINI, "entropy": _kernels.ENTROPY}
+    _is_classifier = True
+
+    def __init__(self, criterion="gini", max_depth=None, min_samples_split=2, min_samples_leaf=1,
+                 max_features=None, min_impurity_decrease=0.0, random_state=None):
+        self.criterion = criterion
+        self.max_depth = max_depth
+        self.min_samples_split = min_samples_split
+        self.min_samples_leaf = min_samples_leaf
+        self.max_features = max_features
+        self.min_impurity_decrease = min_impurity_decrease
+        self.random_state = random_state
+
+    def fit(self, X, y, sample_weight=None, presorted=None):
+        """Grow the tree.
+
+        Parameters
+        ----------
+        X : array-like (n_samples, n_features)
+            Stored as float32 (like scikit-learn).
+        y : array-like (n_samples,)
+            Class labels (numbers or strings).
+        sample_weight : array-like (n_samples,), optional
+            Non-negative weights; samples of weight 0 are ignored.
+        presorted : int array (n_features, n_samples), optional
+            :func:`presort` of ``X`` (as float32), when the caller already has it.
+
+        Returns
+        -------
+        self
+        """
+        X, y = validate_data(self, X, y, dtype=np.float32)
+        check_classification_targets(y)
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        self.n_classes_ = int(self.classes_.shape[0])
+        self._grow(X, y_index.astype(np.float64), sample_weight, self.n_classes_, presorted)
+        return self
+
+    def predict_proba(self, X, check_input: bool = True) -> np.ndarray:
+        """Class proportions of the training samples in each sample's leaf, (n_samples, n_classes)."""
+        leaves = self.apply(X, check_input=check_input)
+        return self.value_[leaves]
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Logarithm of :meth:`predict_proba` (``-inf`` for a class absent from the leaf)."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X, check_input: bool = True) -> np.ndarray:
+        """The majority class of each sample's leaf (the first one on ties), (n_samples,)."""
+        proba = self.predict_proba(X, check_input=check_input)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def _leaf_text(self, node: int, decimals: int, class_names=None) -> str:
+        k = int(np.argmax(self.value_[node]))
+        label = class_names[k] if class_names is not None else self.classes_[k]
+        share = _format_number(self.value_[node, k], decimals)
+        return f"class: {label}  (samples: {self.n_node_samples_[node]}, proportion: {share})"
+
+
+class DecisionTreeRegressor(RegressorMixin, _BaseDecisionTree):
+    """CART regression tree (squared error): each leaf predicts its samples' mean.
+
+    Parameters
+    ----------
+    criterion : {"squared_error"}, default="squared_error"
+        Impurity: the weighted variance of the targets in a node.
+    max_depth, min_samples_split, min_samples_leaf, max_features,
+    min_impurity_decrease, random_state
+        As for :class:`DecisionTreeClassifier`.
+
+    Attributes
+    ----------
+    n_features_in_, max_features_, feature_importances_, children_left_,
+    children_right_, feature_, threshold_, value_, impurity_, n_node_samples_,
+    weighted_n_node_samples_, depth_
+        As for :class:`DecisionTreeClassifier`; ``value_`` is (n_nodes, 1), the mean.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlatlas.supervised import DecisionTreeRegressor
+    >>> X = np.arange(8.0).reshape(-1, 1)
+    >>> tree = DecisionTreeRegressor(max_depth=1).fit(X, [1, 1, 1, 1, 5, 5, 5, 5])
+    >>> tree.predict([[2.0], [6.0]]).tolist()
+    [1.0, 5.0]
+    """
+
+    _criteria = {"squared_error": _kernels.SQUARED_ERROR}
+
+    def __init__(self, criterion="squared_error", max_depth=None, min_samples_split=2,
+                 min_samples_leaf=1, max_features=None, min_impurity_decrease=0.0,
+                 random_state=None):
+        self.criterion = criterion
+        self.max_depth = max_depth
+        self.min_samples_split = min_samples_split
+        self.min_samples_leaf = min_samples_leaf
+        self.max_features = max_features
+        self.min_impurity_decrease = min_impurity_decrease
+        self.random_state = random_state
+
+    def fit(self, X, y, sample_weight=None, presorted=None):
+        """Grow the tree (see :meth:`DecisionTreeClassifier.fit`); ``y`` is real-valued."""
+        X, y = validate_data(self, X, y, dtype=np.float32, y_numeric=True)
+        self._grow(X, np.asarray(y, dtype=np.float64), sample_weight, 1, presorted)
+        return self
+
+    def predict(self, X, check_input: bool = True) -> np.ndarray:
+        """Mean training target of each sample's leaf, (n_samples,)."""
+        leaves = self.apply(X, check_input=check_input)
+        return self.value_[leaves, 0]
+
+    def _leaf_text(self, node: int, decimals: int, class_names=None) -> str:
+        v = _format_number(self.value_[node, 0], decimals)
+        return f"value: {v}  (samples: {self.n_node_samples_[node]})"
