@@ -1,26 +1,13 @@
 """Maximum-likelihood estimation.
 
-Names are imported lazily, so ``import mlatlas.probability`` stays cheap.
+``mle``, ``mle_numeric`` and ``MLEResult`` are imported eagerly: the function ``mle``
+shares its name with the submodule ``mle.py``, and a lazy export would let Python's
+import system replace the function by the submodule on the package
+(``from mlatlas.probability import mle`` would then give the module).
 """
 
 from __future__ import annotations
 
-import importlib
+from .mle import MLEResult, mle, mle_numeric
 
-_WHERE = {
-    "mle": "mle",
-    "mle_numeric": "mle",
-    "MLEResult": "mle",
-}
-
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str):
-    if name in _WHERE:
-        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__all__ = ["MLEResult", "mle", "mle_numeric"]
