@@ -1,0 +1,562 @@
+"""k-means clustering: Lloyd's algorithm with k-means++ or random seeding.
+
+k-means splits ``n`` samples ``x_1..x_n`` into ``k`` groups ``S_1..S_k``, each summarised
+by its centre (centroid) ``c_j``, so that the within-cluster sum of squares, the
+*inertia*, is as small as possible::
+
+    J(S, c) = sum_j sum_{i in S_j} w_i ||x_i - c_j||^2          (w_i = sample weights, 1 by default)
+
+Lloyd's algorithm lowers ``J`` by alternating two exact minimisations:
+
+1. assignment: with the centres fixed, each sample joins its nearest centre,
+   ``label_i = argmin_j ||x_i - c_j||^2``;
+2. update: with the groups fixed, each centre moves to the (weighted) mean of its
+   samples, ``c_j = sum_{i in S_j} w_i x_i / sum_{i in S_j} w_i``.
+
+Neither step can increase ``J``, so the inertia per iteration never goes up; the loop
+stops when no label changes or when the centres move by less than
+``tol * mean_f Var(X[:, f])`` (the total squared shift, as scikit-learn measures it).
+The result is a local minimum that depends on the starting centres, hence several
+starts (``n_init``) keeping the one with the lowest inertia.
+
+Distances go through one matrix product: ``||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2``, and
+``||x||^2`` is the same for every centre so the assignment only needs ``||c||^2 - 2 x.c``.
+The data are centred first (subtracting the mean of ``X`` moves every point and every
+centre alike) so that this expansion loses as little precision as possible.
+
+Seeding:
+
+* ``"random"`` picks ``k`` distinct samples as the first centres (the textbook procedure);
+* ``"k-means++"`` picks the first centre at random, then each next one with probability
+  proportional to ``w_i D(x_i)^2`` (``D`` = distance to the nearest centre chosen so far);
+  the "greedy" variant draws ``2 + ln k`` candidates per step and keeps the one that lowers
+  the potential ``sum_i w_i D(x_i)^2`` most (Arthur and Vassilvitskii, 2007).
+
+A cluster can lose all its samples (a bad start, duplicated points).  It is then
+re-seeded with the sample farthest from its assigned centre, and the fit warns with
+:class:`EmptyClusterWarning` saying which clusters were moved and when.
+
+References
+----------
+S. Lloyd, "Least squares quantization in PCM", IEEE Trans. Inf. Theory 28(2), 1982.
+D. Arthur and S. Vassilvitskii, "k-means++: the advantages of careful seeding", SODA 2007.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+from numba import njit
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ..base import History, check_random_state, check_scalar_param
+
+__all__ = ["KMeans", "EmptyClusterWarning", "kmeans_plusplus"]
+
+# Rows per block when assigning samples: keeps the (rows, k) block of cross products
+# in cache and bounds the memory used for very large n.
+_BLOCK_BYTES = 1 << 18
+
+
+class EmptyClusterWarning(UserWarning):
+    """A cluster lost all its samples during k-means and was re-seeded."""
+
+
+# ---------------------------------------------------------------------------
+# Numeric core (pure functions on validated float64 arrays)
+# ---------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _assign_and_sum(cross, centers_sq, X, weight, x_sq, labels, sums, weight_in):  # pragma: no cover - numba
+    """Nearest centre of every row and the per-cluster weighted sums, in one pass.
+
+    ``cross`` (m, k) holds ``x_i . c_j`` (from a matrix product).  Writes ``labels`` (m,),
+    adds ``w_i x_i`` into ``sums[label_i]`` and ``w_i`` into ``weight_in[label_i]``, and
+    returns ``sum_i w_i ||x_i - c_label_i||^2``.
+
+    The argmin over a handful of centres and the scatter-add into the sums are the two
+    steps NumPy cannot vectorise well (short reductions along rows, indexed
+    accumulation); fused here they read each row once.
+    """
+    m, k = cross.shape
+    n_features = X.shape[1]
+    inertia = 0.0
+    for i in range(m):
+        # ||c_j||^2 - 2 x_i . c_j  ==  ||x_i - c_j||^2 - ||x_i||^2
+        best = centers_sq[0] - 2.0 * cross[i, 0]
+        label = 0
+        for j in range(1, k):
+            score = centers_sq[j] - 2.0 * cross[i, j]
+            if score < best:
+                best = score
+                label = j
+        labels[i] = label
+        w = weight[i]
+        weight_in[label] += w
+        for f in range(n_features):
+            sums[label, f] += w * X[i, f]
+        d2 = x_sq[i] + best
+        if d2 > 0.0:
+            inertia += w * d2
+    return inertia
+
+
+@njit(cache=True, nogil=True)
+def _assign(cross, centers_sq, x_sq, labels, min_d2):  # pragma: no cover - numba
+    """Nearest centre of every row and its squared distance (no sums): for ``predict``."""
+    m, k = cross.shape
+    for i in range(m):
+        best = centers_sq[0] - 2.0 * cross[i, 0]
+        label = 0
+        for j in range(1, k):
+            score = centers_sq[j] - 2.0 * cross[i, j]
+            if score < best:
+                best = score
+                label = j
+        labels[i] = label
+        min_d2[i] = max(x_sq[i] + best, 0.0)
+
+
+def _block_rows(n_clusters: int) -> int:
+    return max(256, _BLOCK_BYTES // (8 * n_clusters))
+
+
+def _squared_norms(X: np.ndarray) -> np.ndarray:
+    # ||x_i||^2 for every row, (n,)
+    return np.einsum("ij,ij->i", X, X)
+
+
+def _lloyd_step(X, centers, sample_weight=None, x_squared_norms=None):
+    """One Lloyd iteration: assign every sample to its nearest centre, then move the centres.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float64, C-contiguous
+    centers : ndarray of shape (n_clusters, n_features)
+        The centres to assign to (not modified).
+    sample_weight : ndarray of shape (n_samples,), optional
+        Weights ``w_i`` (ones when omitted).
+    x_squared_norms : ndarray of shape (n_samples,), optional
+        ``||x_i||^2``, precomputed once per fit.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,), int32
+        ``argmin_j ||x_i - centers_j||^2``.
+    new_centers : ndarray of shape (n_clusters, n_features)
+        Weighted mean of each cluster's samples.
+    inertia : float
+        ``sum_i w_i ||x_i - centers_{label_i}||^2`` for the *input* centres.
+    reseeded : ndarray of int
+        Clusters that received no sample and were re-seeded with the sample farthest
+        from its assigned centre (empty almost always).
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [4.0, 0.0], [4.0, 1.0]])
+    >>> labels, centers, inertia, _ = _lloyd_step(X, np.array([[0.0, 0.0], [4.0, 1.0]]))
+    >>> labels.tolist(), centers.tolist(), inertia
+    ([0, 0, 1, 1], [[0.0, 0.5], [4.0, 0.5]], 2.0)
+    """
+    n_samples, n_features = X.shape
+    n_clusters = centers.shape[0]
+    weight = np.ones(n_samples) if sample_weight is None else sample_weight
+    x_sq = _squared_norms(X) if x_squared_norms is None else x_squared_norms
+    centers_sq = _squared_norms(centers)  # (k,)
+    centers_t = np.ascontiguousarray(centers.T)  # (d, k)
+
+    labels = np.empty(n_samples, dtype=np.int32)
+    sums = np.zeros((n_clusters, n_features))  # sum_{i in S_j} w_i x_i
+    weight_in = np.zeros(n_clusters)  # sum_{i in S_j} w_i
+    inertia = 0.0
+    step = _block_rows(n_clusters)
+    for start in range(0, n_samples, step):
+        stop = min(start + step, n_samples)
+        # x_i . c_j for the block: (m, d) @ (d, k) -> (m, k)
+        cross = X[start:stop] @ centers_t
+        inertia += _assign_and_sum(cross, centers_sq, X[start:stop], weight[start:stop],
+                                   x_sq[start:stop], labels[start:stop], sums, weight_in)
+
+    reseeded = np.flatnonzero(weight_in == 0)
+    if reseeded.size:
+        reseeded = _reseed_empty(X, weight, centers, labels, sums, weight_in, reseeded)
+
+    new_centers = centers.copy()
+    filled = weight_in > 0
+    # c_j = sum_{i in S_j} w_i x_i / sum_{i in S_j} w_i
+    new_centers[filled] = sums[filled] / weight_in[filled, None]
+    return labels, new_centers, float(inertia), reseeded
+
+
+def _reseed_empty(X, weight, centers, labels, sums, weight_in, empty):
+    """Give each empty cluster the sample farthest from its assigned centre (in place).
+
+    The farthest samples are the worst-represented ones, so moving one of them into its
+    own cluster lowers the inertia the most among single-sample moves.  ``labels`` is
+    updated too.  Returns the clusters actually re-seeded (none if all samples coincide
+    with their centres, e.g. fewer distinct points than clusters).
+    """
+    # ||x_i - c_{label_i}||^2 for every sample, (n,)
+    diff = X - centers[labels]
+    d2 = np.einsum("ij,ij->i", diff, diff)
+    n_empty = empty.size
+    if d2.max() <= 0.0:
+        return empty[:0]
+    far = np.argpartition(d2, -n_empty)[-n_empty:]
+    far = far[np.argsort(-d2[far], kind="stable")]
+    done = []
+    for cluster, i in zip(empty, far):
+        if d2[i] <= 0.0:
+            break
+        old = labels[i]
+        w = weight[i]
+        sums[old] -= w * X[i]
+        weight_in[old] -= w
+        sums[cluster] = w * X[i]
+        weight_in[cluster] = w
+        labels[i] = cluster
+        done.append(cluster)
+    return np.asarray(done, dtype=np.intp)
+
+
+def _labels_and_distances(X, centers, x_squared_norms=None):
+    """Nearest centre and squared distance to it for every row (GEMM + fused argmin)."""
+    n_samples = X.shape[0]
+    x_sq = _squared_norms(X) if x_squared_norms is None else x_squared_norms
+    centers_sq = _squared_norms(centers)
+    centers_t = np.ascontiguousarray(centers.T)  # (d, k)
+    labels = np.empty(n_samples, dtype=np.int32)
+    min_d2 = np.empty(n_samples)
+    step = _block_rows(centers.shape[0])
+    for start in range(0, n_samples, step):
+        stop = min(start + step, n_samples)
+        cross = X[start:stop] @ centers_t  # (m, d) @ (d, k) -> (m, k)
+        _assign(cross, centers_sq, x_sq[start:stop], labels[start:stop], min_d2[start:stop])
+    return labels, min_d2
+
+
+def _exact_inertia(X, centers, labels, weight):
+    # sum_i w_i ||x_i - c_{label_i}||^2, from the differences (no cancellation)
+    diff = X - centers[labels]
+    return float(np.einsum("ij,ij->i", diff, diff) @ weight)
+
+
+def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None,
+                    random_state=None, n_local_trials=None):
+    """Greedy k-means++ seeding: ``n_clusters`` samples spread out over the data.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    n_clusters : int
+    sample_weight : ndarray of shape (n_samples,), optional
+    x_squared_norms : ndarray of shape (n_samples,), optional
+    random_state : None, int or numpy.random.Generator
+    n_local_trials : int, optional
+        Candidates drawn per new centre; ``2 + int(ln k)`` by default.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+    indices : ndarray of shape (n_clusters,)
+        Row of ``X`` each centre was taken from.
+
+    Notes
+    -----
+    With ``D(x)^2`` the squared distance to the nearest centre chosen so far, each
+    candidate ``x_t`` is drawn with probability ``w_t D(x_t)^2 / sum_i w_i D(x_i)^2``;
+    the candidate whose addition gives the smallest potential ``sum_i w_i D(x_i)^2``
+    is kept.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 0.0], [0.1, 0.0], [10.0, 10.0], [10.1, 10.0]])
+    >>> centers, idx = kmeans_plusplus(X, 2, random_state=0)
+    >>> sorted(int(i) // 2 for i in idx)   # one seed in each far-apart pair
+    [0, 1]
+    """
+    rng = check_random_state(random_state)
+    X = np.asarray(X, dtype=float)
+    n_samples, n_features = X.shape
+    weight = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    x_sq = _squared_norms(X) if x_squared_norms is None else x_squared_norms
+    if n_local_trials is None:
+        n_local_trials = 2 + int(np.log(n_clusters))
+
+    centers = np.empty((n_clusters, n_features))
+    indices = np.empty(n_clusters, dtype=np.intp)
+    first = rng.choice(n_samples, p=weight / weight.sum())
+    centers[0], indices[0] = X[first], first
+    # D(x_i)^2 = ||x_i||^2 - 2 x_i.c + ||c||^2 for the one centre so far, (n,)
+    closest = np.maximum(x_sq - 2.0 * (X @ X[first]) + x_sq[first], 0.0)
+    potential = float(closest @ weight)
+    for c in range(1, n_clusters):
+        # draw candidates t with P(t) = w_t D(x_t)^2 / potential (inverse CDF)
+        cdf = np.cumsum(weight * closest)
+        draws = rng.random(n_local_trials) * potential
+        candidates = np.minimum(np.searchsorted(cdf, draws), n_samples - 1)
+        # squared distances from every sample to each candidate: (t, d) @ (d, n) -> (t, n)
+        d2 = X[candidates] @ X.T
+        d2 *= -2.0
+        d2 += x_sq
+        d2 += x_sq[candidates, None]
+        np.maximum(d2, 0.0, out=d2)
+        # D(x)^2 if the candidate joined the centres
+        np.minimum(d2, closest, out=d2)
+        potentials = d2 @ weight  # (t,)
+        best = int(np.argmin(potentials))
+        potential = float(potentials[best])
+        closest = d2[best]
+        centers[c], indices[c] = X[candidates[best]], candidates[best]
+    return centers, indices
+
+
+def _kmeans_single(X, weight, centers, max_iter, tol, x_sq):
+    """Lloyd's iterations from ``centers`` until labels stop changing or the shift is small.
+
+    Returns labels, inertia, centers, n_iter, history rows and the re-seeding events.
+    """
+    labels_old = None
+    rows = []
+    events = []
+    strict = False
+    for iteration in range(1, max_iter + 1):
+        labels, new_centers, inertia, reseeded = _lloyd_step(X, centers, weight, x_sq)
+        # total squared movement of the centres, sum_j ||c_j' - c_j||^2
+        shift = float(((new_centers - centers) ** 2).sum())
+        changed = X.shape[0] if labels_old is None else int(np.count_nonzero(labels != labels_old))
+        row = {"iteration": iteration, "inertia": inertia, "center_shift": shift, "n_changed": changed}
+        if reseeded.size:
+            row["reseeded"] = reseeded.tolist()
+            events.append((iteration, reseeded.tolist()))
+        rows.append(row)
+        centers = new_centers
+        if labels_old is not None and np.array_equal(labels, labels_old):
+            strict = True
+            break
+        if shift <= tol:
+            break
+        labels_old = labels
+    if not strict:
+        # one more assignment so that the labels belong to the final centres
+        labels, _ = _labels_and_distances(X, centers, x_sq)
+    inertia = _exact_inertia(X, centers, labels, weight)
+    return labels, inertia, centers, iteration, rows, events
+
+
+# ---------------------------------------------------------------------------
+# Estimator
+# ---------------------------------------------------------------------------
+
+
+class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
+    """k-means clustering by Lloyd's algorithm.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters ``k``.
+    init : {"k-means++", "random"} or array of shape (n_clusters, n_features), default="k-means++"
+        ``"random"``: ``k`` distinct samples drawn at random; ``"k-means++"``: greedy
+        k-means++ seeding; an array: these exact starting centres (then one run only).
+    n_init : int, default=10
+        Number of starts; the run with the lowest final inertia is kept.
+    max_iter : int, default=300
+        Maximum Lloyd iterations per run.
+    tol : float, default=1e-4
+        A run stops when ``sum_j ||c_j' - c_j||^2 <= tol * mean(Var(X[:, f]))``
+        (or, earlier, when no label changes).
+    random_state : None, int or numpy.random.Generator
+        Seeds the starts.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+    labels_ : ndarray of shape (n_samples,)
+    inertia_ : float
+        ``sum_i w_i ||x_i - c_{label_i}||^2`` of the kept run.
+    n_iter_ : int
+        Lloyd iterations of the kept run.
+    history_ : History
+        One row per iteration of the kept run: ``inertia`` (for the centres at the
+        start of that iteration; never increases), ``center_shift`` (total squared
+        move), ``n_changed`` (labels that changed) and ``reseeded`` when a cluster
+        emptied.
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [1.0, 4.0], [1.0, 0.0], [10.0, 2.0], [10.0, 4.0], [10.0, 0.0]])
+    >>> km = KMeans(n_clusters=2, random_state=0).fit(X)
+    >>> sorted(km.cluster_centers_.tolist())
+    [[1.0, 2.0], [10.0, 2.0]]
+    >>> float(km.inertia_)
+    16.0
+    """
+
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init=10, max_iter=300, tol=1e-4,
+                 random_state=None):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    # -- validation --------------------------------------------------------
+    def _check_params(self, X):
+        check_scalar_param(self.n_clusters, "n_clusters", kind=numbers.Integral, low=1)
+        check_scalar_param(self.n_init, "n_init", kind=numbers.Integral, low=1)
+        check_scalar_param(self.max_iter, "max_iter", kind=numbers.Integral, low=1)
+        check_scalar_param(self.tol, "tol", kind=numbers.Real, low=0.0)
+        if X.shape[0] < self.n_clusters:
+            raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")
+        init = self.init
+        if isinstance(init, str):
+            if init not in ("k-means++", "random"):
+                raise ValueError(f"init must be 'k-means++', 'random' or an array of shape "
+                                 f"(n_clusters, n_features); got {init!r}.")
+            return init, int(self.n_init)
+        if callable(init) or np.ndim(init) != 2:
+            raise ValueError(f"init must be 'k-means++', 'random' or an array of shape "
+                             f"(n_clusters, n_features); got {init!r}.")
+        init = np.array(init, dtype=float)
+        expected = (self.n_clusters, X.shape[1])
+        if init.shape != expected:
+            raise ValueError(f"init array must have shape (n_clusters, n_features) = {expected}; "
+                             f"got {init.shape}.")
+        if not np.all(np.isfinite(init)):
+            raise ValueError("init array must hold finite numbers; got NaN or infinity.")
+        n_init = int(self.n_init)
+        if n_init != 1:
+            warnings.warn(f"KMeans: explicit initial centres given, so only one run is made "
+                          f"instead of n_init={n_init}.", RuntimeWarning, stacklevel=3)
+        return init, 1
+
+    # -- fitting -----------------------------------------------------------
+    def fit(self, X, y=None, sample_weight=None):
+        """Cluster ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+        sample_weight : array-like of shape (n_samples,), optional
+            Weight of each sample in the centres and the inertia.
+
+        Returns
+        -------
+        self
+        """
+        X = validate_data(self, X, dtype=np.float64, order="C", copy=True)
+        init, n_init = self._check_params(X)
+        weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        rng = check_random_state(self.random_state)
+
+        # Centre the data: distances are unchanged, the expansion ||x||^2 - 2x.c + ||c||^2
+        # loses less precision.  (X is our own copy.)
+        x_mean = X.mean(axis=0)
+        X -= x_mean
+        x_sq = _squared_norms(X)
+        # the convergence threshold, relative to the data's spread
+        tol = float(np.mean(np.var(X, axis=0)) * self.tol)
+
+        best = None
+        all_events = []
+        for run in range(1, n_init + 1):
+            if isinstance(init, str) and init == "k-means++":
+                centers, _ = kmeans_plusplus(X, self.n_clusters, sample_weight=weight,
+                                             x_squared_norms=x_sq, random_state=rng)
+            elif isinstance(init, str):
+                chosen = rng.choice(X.shape[0], size=self.n_clusters, replace=False,
+                                    p=weight / weight.sum())
+                centers = X[chosen]
+            else:
+                centers = init - x_mean
+            labels, inertia, centers, n_iter, rows, events = _kmeans_single(
+                X, weight, centers, self.max_iter, tol, x_sq)
+            all_events += [(run, it, clusters) for it, clusters in events]
+            if best is None or inertia < best[1]:
+                best = (labels, inertia, centers, n_iter, rows)
+
+        labels, inertia, centers, n_iter, rows = best
+        if all_events:
+            run, it, clusters = all_events[0]
+            n_moved = sum(len(c) for _, _, c in all_events)
+            warnings.warn(
+                f"KMeans: clusters lost all their samples {len(all_events)} time(s) "
+                f"({n_moved} re-seeding(s); first in run {run}, iteration {it}, clusters {clusters}). "
+                "Each emptied cluster was re-seeded with the sample farthest from its centre.",
+                EmptyClusterWarning, stacklevel=2)
+        distinct = np.unique(labels).size
+        if distinct < self.n_clusters:
+            warnings.warn(
+                f"KMeans: only {distinct} distinct clusters found for n_clusters={self.n_clusters}, "
+                "possibly because X has fewer distinct points than clusters.",
+                EmptyClusterWarning, stacklevel=2)
+
+        self.cluster_centers_ = centers + x_mean
+        self.labels_ = labels
+        self.inertia_ = inertia
+        self.n_iter_ = int(n_iter)
+        self.history_ = History(rows)
+        return self
+
+    @property
+    def _n_features_out(self):
+        # transform gives one column per centre (used by get_feature_names_out)
+        return self.cluster_centers_.shape[0]
+
+    @classmethod
+    def __mlatlas_restore__(cls, params, state):
+        """Rebuild from :func:`mlatlas.save_model` output (keeps ``history_`` a History)."""
+        model = cls(**params)
+        for key, value in state.items():
+            setattr(model, key, History(value) if key == "history_" else value)
+        return model
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit and return the cluster of each training sample (``labels_``)."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def fit_transform(self, X, y=None, sample_weight=None):
+        """Fit and return the distances of each training sample to every centre."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
+    # -- using the fitted model ----------------------------------------------
+    def _centred(self, X):
+        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        # Shift data and centres alike (distances unchanged) for a more precise expansion.
+        shift = self.cluster_centers_.mean(axis=0)
+        return X - shift, self.cluster_centers_ - shift
+
+    def predict(self, X):
+        """Index of the nearest centre for each row of ``X``, (n_samples,)."""
+        check_is_fitted(self)
+        Xc, centers = self._centred(X)
+        return _labels_and_distances(Xc, centers)[0]
+
+    def transform(self, X):
+        """Euclidean distance from each row of ``X`` to every centre, (n_samples, n_clusters)."""
+        check_is_fitted(self)
+        Xc, centers = self._centred(X)
+        # ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2: (n, d) @ (d, k) -> (n, k)
+        d2 = Xc @ centers.T
+        d2 *= -2.0
+        d2 += _squared_norms(Xc)[:, None]
+        d2 += _squared_norms(centers)
+        np.maximum(d2, 0.0, out=d2)
+        return np.sqrt(d2, out=d2)
+
+    def score(self, X, y=None, sample_weight=None):
+        """Minus the inertia of ``X`` under the fitted centres (higher is better)."""
+        check_is_fitted(self)
+        Xc, centers = self._centred(X)
+        weight = _check_sample_weight(sample_weight, Xc, dtype=np.float64)
+        labels, _ = _labels_and_distances(Xc, centers)
+        return -_exact_inertia(Xc, centers, labels, weight)

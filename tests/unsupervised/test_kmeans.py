@@ -1,0 +1,253 @@
+"""KMeans: a hand-worked run, parity with scikit-learn, invariants, warnings and errors."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans as SkKMeans
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from mlatlas import datasets, load_model, save_model
+from mlatlas.base import History
+from mlatlas.unsupervised import KMeans
+from mlatlas.unsupervised.kmeans import EmptyClusterWarning, _lloyd_step, kmeans_plusplus
+
+N_CLUSTERS = {"blobs": 4, "iris": 3, "digits": 10}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return {name: datasets.load(name).X for name in N_CLUSTERS}
+
+
+# --- hand-computed -----------------------------------------------------------------
+
+
+def test_lloyd_step_by_hand():
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [4.0, 0.0], [4.0, 1.0]])
+    labels, centers, inertia, reseeded = _lloyd_step(X, np.array([[0.0, 0.0], [4.0, 1.0]]))
+    assert labels.tolist() == [0, 0, 1, 1]
+    np.testing.assert_allclose(centers, [[0.0, 0.5], [4.0, 0.5]])
+    assert inertia == pytest.approx(2.0)  # 0 + 1 (to the old centres) + 1 + 0
+    assert reseeded.size == 0
+
+
+def test_lloyd_step_is_pure_and_weighted():
+    X = np.array([[0.0], [1.0], [10.0]])
+    centers = np.array([[0.0], [10.0]])
+    before = centers.copy()
+    _, new, _, _ = _lloyd_step(X, centers, sample_weight=np.array([1.0, 3.0, 1.0]))
+    np.testing.assert_array_equal(centers, before)
+    np.testing.assert_allclose(new, [[0.75], [10.0]])  # (0*1 + 1*3) / 4
+
+
+def test_worked_example_1d():
+    # start from [1], [2]: labels [0,1,1,1] -> centres 1, 23/3 -> labels [0,0,1,1]
+    # -> centres 1.5, 10.5 -> labels unchanged: stop.
+    X = np.array([[1.0], [2.0], [10.0], [11.0]])
+    km = KMeans(n_clusters=2, init=np.array([[1.0], [2.0]]), n_init=1).fit(X)
+    assert km.labels_.tolist() == [0, 0, 1, 1]
+    np.testing.assert_allclose(km.cluster_centers_, [[1.5], [10.5]])
+    assert km.inertia_ == pytest.approx(1.0)
+    assert km.n_iter_ == 3
+    np.testing.assert_allclose(km.history_.column("inertia"), [145.0, 158.0 / 9.0, 1.0])
+    assert isinstance(km.history_, History)
+
+
+# --- parity with scikit-learn ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["blobs", "iris", "digits"])
+def test_same_start_same_result_as_sklearn(data, name):
+    X, k = data[name], N_CLUSTERS[name]
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        start = X[rng.choice(X.shape[0], size=k, replace=False)]
+        ours = KMeans(n_clusters=k, init=start, n_init=1).fit(X)
+        ref = SkKMeans(n_clusters=k, init=start, n_init=1).fit(X)
+        assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-8)
+        np.testing.assert_array_equal(ours.labels_, ref.labels_)
+        assert ours.n_iter_ == ref.n_iter_
+        np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-8, atol=1e-10)
+
+
+def test_same_start_with_sample_weight_as_sklearn(data):
+    X = data["iris"]
+    w = np.random.default_rng(3).uniform(0.2, 3.0, X.shape[0])
+    start = X[[0, 60, 120]]
+    ours = KMeans(3, init=start, n_init=1).fit(X, sample_weight=w)
+    ref = SkKMeans(3, init=start, n_init=1).fit(X, sample_weight=w)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-8)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    assert ours.score(X, sample_weight=w) == pytest.approx(ref.score(X, sample_weight=w), rel=1e-8)
+
+
+@pytest.mark.parametrize("name", ["blobs", "iris", "digits"])
+def test_best_of_n_init_not_worse_than_sklearn(data, name):
+    X, k = data[name], N_CLUSTERS[name]
+    for seed in range(3):
+        ours = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(X)
+        ref = SkKMeans(n_clusters=k, n_init=10, random_state=seed).fit(X)
+        assert ours.inertia_ <= ref.inertia_ * 1.001, (seed, ours.inertia_, ref.inertia_)
+
+
+def test_transform_predict_score_match_sklearn(data):
+    X = data["blobs"]
+    start = X[:4]
+    ours = KMeans(4, init=start, n_init=1).fit(X)
+    ref = SkKMeans(4, init=start, n_init=1).fit(X)
+    Z = np.random.default_rng(0).normal(size=(50, 2)) * 5
+    np.testing.assert_allclose(ours.transform(Z), ref.transform(Z), rtol=1e-9)
+    np.testing.assert_array_equal(ours.predict(Z), ref.predict(Z))
+    assert ours.score(Z) == pytest.approx(ref.score(Z), rel=1e-9)
+
+
+# --- invariants -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+def test_history_inertia_never_increases(data, init):
+    X = data["digits"]
+    km = KMeans(10, init=init, n_init=1, tol=0, random_state=1).fit(X)
+    inertia = km.history_.column("inertia")
+    assert inertia.size == km.n_iter_ >= 2
+    assert np.all(np.diff(inertia) <= 1e-9 * inertia[0])
+    assert km.inertia_ <= inertia[-1] * (1 + 1e-12)
+    assert km.history_[0]["n_changed"] == X.shape[0]
+
+
+def test_fitted_state_is_consistent(data):
+    X = data["blobs"]
+    km = KMeans(4, random_state=0).fit(X)
+    np.testing.assert_array_equal(km.predict(X), km.labels_)
+    np.testing.assert_array_equal(KMeans(4, random_state=0).fit_predict(X), km.labels_)
+    assert -km.score(X) == pytest.approx(km.inertia_, rel=1e-10)
+    # every centre is the mean of its cluster
+    for j in range(4):
+        np.testing.assert_allclose(km.cluster_centers_[j], X[km.labels_ == j].mean(axis=0), atol=1e-10)
+    d = km.transform(X)
+    assert d.shape == (X.shape[0], 4)
+    np.testing.assert_array_equal(d.argmin(axis=1), km.labels_)
+    assert km.get_feature_names_out().tolist() == [f"kmeans{j}" for j in range(4)]
+
+
+def test_reproducible_and_seed_dependent(data):
+    X = data["digits"]
+    a = KMeans(10, n_init=1, random_state=5).fit(X)
+    b = KMeans(10, n_init=1, random_state=5).fit(X)
+    c = KMeans(10, n_init=1, random_state=6).fit(X)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    assert not np.allclose(a.cluster_centers_, c.cluster_centers_)
+
+
+def test_kmeans_plusplus_spreads_and_respects_weights():
+    rng = np.random.default_rng(0)
+    groups = np.array([[0, 0], [50, 0], [0, 50], [50, 50]], dtype=float)
+    X = np.repeat(groups, 25, axis=0) + rng.normal(scale=0.5, size=(100, 2))
+    for seed in range(5):
+        centers, idx = kmeans_plusplus(X, 4, random_state=seed)
+        assert sorted(i // 25 for i in idx) == [0, 1, 2, 3]  # one seed per far-apart group
+        np.testing.assert_array_equal(centers, X[idx])
+    w = np.ones(100)
+    w[:50] = 0.0  # the first two groups cannot be picked
+    _, idx = kmeans_plusplus(X, 2, sample_weight=w, random_state=0)
+    assert np.all(idx >= 50)
+
+
+def test_random_init_picks_distinct_samples_and_converges(data):
+    X = data["iris"]
+    km = KMeans(3, init="random", n_init=5, random_state=0).fit(X)
+    ref = SkKMeans(3, n_init=10, random_state=0).fit(X)
+    assert km.inertia_ <= ref.inertia_ * 1.001
+
+
+# --- warnings ---------------------------------------------------------------------
+
+
+def test_empty_cluster_is_reseeded_with_farthest_point():
+    X = np.array([[0.0], [1.0], [3.0], [10.0], [11.0], [12.0]])
+    start = np.array([[1.0], [11.0], [100.0]])  # nobody is nearest to 100
+    with pytest.warns(EmptyClusterWarning, match=r"clusters \[2\].*farthest"):
+        km = KMeans(3, init=start, n_init=1).fit(X)
+    assert km.history_[0]["reseeded"] == [2]
+    # 3 was the sample farthest from its centre (1): it becomes cluster 2
+    np.testing.assert_allclose(np.sort(km.cluster_centers_.ravel()), [0.5, 3.0, 11.0])
+    assert km.inertia_ == pytest.approx(2.5)
+    assert np.unique(km.labels_).size == 3
+
+
+def test_fewer_distinct_points_than_clusters_warns():
+    X = np.array([[0.0, 0.0]] * 5 + [[1.0, 1.0]] * 5)
+    with pytest.warns(EmptyClusterWarning, match="only 2 distinct clusters"):
+        KMeans(3, n_init=2, random_state=0).fit(X)
+
+
+def test_array_init_with_several_starts_warns():
+    X = np.arange(20.0).reshape(10, 2)
+    with pytest.warns(RuntimeWarning, match="only one run"):
+        km = KMeans(2, init=X[:2], n_init=5).fit(X)
+    assert km.n_iter_ >= 1
+
+
+def test_no_warning_on_clean_data(data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        KMeans(4, random_state=0).fit(data["blobs"])
+
+
+# --- errors ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params, error, match", [
+    ({"n_clusters": 0}, ValueError, "n_clusters must be >= 1"),
+    ({"n_clusters": 2.5}, TypeError, "n_clusters must be an int"),
+    ({"n_init": 0}, ValueError, "n_init must be >= 1"),
+    ({"max_iter": 0}, ValueError, "max_iter must be >= 1"),
+    ({"tol": -1.0}, ValueError, "tol must be >= 0"),
+    ({"init": "kmeans"}, ValueError, "init must be 'k-means\\+\\+', 'random'"),
+    ({"init": np.zeros((3, 5))}, ValueError, r"init array must have shape .*\(2, 2\); got \(3, 5\)"),
+    ({"n_clusters": 50}, ValueError, "n_samples=10 should be >= n_clusters=50"),
+])
+def test_bad_parameters(params, error, match):
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    with pytest.raises(error, match=match):
+        KMeans(**{"n_clusters": 2, **params}).fit(X)
+
+
+def test_predict_needs_fit_and_same_width():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        KMeans().predict(np.zeros((2, 2)))
+    km = KMeans(2, random_state=0).fit(np.random.default_rng(0).normal(size=(20, 3)))
+    with pytest.raises(ValueError, match="features"):
+        km.predict(np.zeros((2, 4)))
+
+
+# --- persistence and the estimator contract --------------------------------------------
+
+
+def test_save_load_round_trip(tmp_path, data):
+    X = data["iris"]
+    km = KMeans(3, random_state=0).fit(X)
+    path = tmp_path / "kmeans.npz"
+    save_model(km, path)
+    loaded = load_model(path)
+    np.testing.assert_array_equal(loaded.predict(X), km.predict(X))
+    np.testing.assert_array_equal(loaded.transform(X), km.transform(X))
+    assert loaded.inertia_ == km.inertia_
+    assert isinstance(loaded.history_, History)
+    assert loaded.history_.column("inertia").tolist() == km.history_.column("inertia").tolist()
+    assert loaded.get_params() == {**km.get_params(), "init": "k-means++"}
+
+
+@parametrize_with_checks(
+    [KMeans(n_init=2)],
+    expected_failed_checks=lambda est: {
+        "check_sample_weight_equivalence_on_dense_data":
+            "the random starts are drawn over the rows, so repeated rows and integer weights "
+            "start from different centres (and label numbering is arbitrary)",
+    },
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
