@@ -1,0 +1,152 @@
+"""Conv2d and ConvTranspose2d against PyTorch (float64, forward and backward) and by hand."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from mlatlas.nn import Conv2d, ConvTranspose2d, gradcheck  # noqa: E402
+from mlatlas.nn.conv import col2im, conv2d, conv_transpose2d, im2col  # noqa: E402
+
+TOL = 1e-10
+
+
+def rel_err(ours, ref):
+    ours = np.asarray(ours, dtype=np.float64)
+    ref = ref.detach().numpy() if hasattr(ref, "detach") else np.asarray(ref, dtype=np.float64)
+    assert ours.shape == ref.shape, (ours.shape, ref.shape)
+    return float(np.max(np.abs(ours - ref)) / max(np.max(np.abs(ref)), 1e-300))
+
+
+def run_both(ours, theirs, x, rng):
+    theirs = theirs.double()
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    xt = torch.tensor(x, requires_grad=True)
+    y, yt = ours(x), theirs(xt)
+    g = rng.standard_normal(y.shape)
+    yt.backward(torch.tensor(g))
+    dx = ours.backward(g)
+    errors = {"forward": rel_err(y, yt), "input grad": rel_err(dx, xt.grad)}
+    for (name, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+        errors[name] = rel_err(p.grad, tp.grad)
+    return errors
+
+
+CONV_SETTINGS = [
+    # in, out, kernel, stride, padding, dilation, groups, bias, input (N, H, W)
+    (3, 4, 3, 1, 1, 1, 1, True, (2, 7, 8)),
+    (2, 5, (2, 3), (2, 1), (1, 0), 1, 1, False, (3, 6, 5)),
+    (4, 6, 3, 2, 2, (2, 1), 2, True, (2, 9, 8)),
+    (1, 2, 5, 3, 0, 1, 1, True, (1, 11, 13)),
+    (3, 3, 1, 1, 0, 1, 3, True, (2, 4, 4)),
+    (2, 4, 3, 1, "same", 2, 1, True, (2, 6, 7)),
+    (2, 4, (2, 4), 1, "same", 1, 1, True, (2, 5, 6)),
+    (2, 3, 3, 2, "valid", 1, 1, True, (2, 8, 7)),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("setting", CONV_SETTINGS)
+def test_conv2d_matches_torch(rng, setting):
+    cin, cout, k, s, p, d, g, bias, (n, h, w) = setting
+    ours = Conv2d(cin, cout, k, s, p, d, g, bias, random_state=0)
+    theirs = torch.nn.Conv2d(cin, cout, k, s, p, d, g, bias)
+    errors = run_both(ours, theirs, rng.standard_normal((n, cin, h, w)), rng)
+    assert max(errors.values()) <= TOL, errors
+
+
+CONVT_SETTINGS = [
+    # in, out, kernel, stride, padding, output_padding, groups, bias, dilation, input (N, H, W)
+    (3, 4, 3, 1, 1, 0, 1, True, 1, (2, 5, 6)),
+    (2, 3, 4, 2, 1, 0, 1, True, 1, (2, 4, 5)),
+    (4, 6, (2, 3), (2, 3), (1, 0), (1, 2), 2, False, 1, (2, 5, 4)),
+    (2, 2, 3, 2, 1, 1, 1, True, 2, (1, 4, 4)),
+    (1, 3, 2, 1, 0, 0, 1, True, 1, (3, 2, 2)),
+    (3, 2, 5, 3, 2, (2, 1), 1, True, 1, (2, 3, 4)),
+]
+
+
+@pytest.mark.parametrize("setting", CONVT_SETTINGS)
+def test_conv_transpose2d_matches_torch(rng, setting):
+    cin, cout, k, s, p, op, g, bias, d, (n, h, w) = setting
+    ours = ConvTranspose2d(cin, cout, k, s, p, op, g, bias, d, random_state=0)
+    theirs = torch.nn.ConvTranspose2d(cin, cout, k, s, p, op, g, bias, d)
+    errors = run_both(ours, theirs, rng.standard_normal((n, cin, h, w)), rng)
+    assert max(errors.values()) <= TOL, errors
+
+
+def test_transposed_convolution_of_the_notes_by_hand():
+    """A 2x2 input and a 2x2 kernel give a 3x3 output: four stamped kernels, overlaps added."""
+    x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    k = np.array([[[[1.0, 10.0], [100.0, 1000.0]]]])
+    y = conv_transpose2d(x, k)[0, 0]
+    expected = np.zeros((3, 3))
+    for a in range(2):
+        for b in range(2):
+            expected[a: a + 2, b: b + 2] += x[0, 0, a, b] * k[0, 0]
+    np.testing.assert_array_equal(y, expected)
+    # and it is the adjoint of the convolution with the same kernel: <conv(z), x> = <z, convT(x)>
+    z = np.random.default_rng(0).standard_normal((1, 1, 3, 3))
+    assert abs(np.sum(conv2d(z, k) * x) - np.sum(z[0, 0] * y)) < 1e-9
+
+
+def test_conv2d_by_hand():
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    w = np.array([[[[1.0, 0.0], [0.0, -1.0]]]])
+    y = conv2d(x, w, np.array([0.5]), stride=2)
+    # y[a, b] = x[2a, 2b] - x[2a+1, 2b+1] + 0.5 = -5 + 0.5 everywhere
+    np.testing.assert_array_equal(y, np.full((1, 1, 2, 2), -4.5))
+
+
+def test_im2col_col2im_are_adjoint(rng):
+    xp = rng.standard_normal((2, 3, 9, 8))
+    args = ((3, 2), (2, 3), (1, 2), (4, 2))
+    cols = im2col(xp, *args)
+    other = rng.standard_normal(cols.shape)
+    back = col2im(other, xp.shape[2:], args[1], args[2])
+    assert abs(np.sum(cols * other) - np.sum(xp * back)) < 1e-9
+
+
+@pytest.mark.parametrize("cls,kwargs", [(Conv2d, dict(stride=2, padding=1, dilation=2)),
+                                        (ConvTranspose2d, dict(stride=2, padding=1, output_padding=1))])
+def test_gradcheck_conv_layers(rng, cls, kwargs):
+    layer = cls(2, 3, 3, random_state=0, **kwargs)
+    report = gradcheck(layer, rng.standard_normal((2, 2, 5, 4)))
+    assert report.ok and {r["name"] for r in report.rows} == {"input", "weight", "bias"}
+
+
+@pytest.mark.parametrize("cls", [Conv2d, ConvTranspose2d])
+def test_float32_in_float32_out(rng, cls):
+    layer = cls(2, 3, 3, padding=1, dtype=np.float32, random_state=0)
+    x = rng.standard_normal((2, 2, 6, 6)).astype(np.float32)
+    y = layer(x)
+    assert y.dtype == np.float32
+    assert layer.backward(np.ones_like(y)).dtype == np.float32
+    assert layer.weight.grad.dtype == np.float32
+    ref = cls(2, 3, 3, padding=1, random_state=0)  # same draws, float64
+    np.testing.assert_allclose(y, ref(x.astype(np.float64)), rtol=1e-4, atol=1e-5)
+
+
+def test_default_init_bounds_follow_torch():
+    conv = Conv2d(4, 8, 3, random_state=0)
+    bound = 1 / np.sqrt(4 * 9)
+    assert np.abs(conv.weight.data).max() <= bound and np.abs(conv.weight.data).max() > 0.8 * bound
+    convt = ConvTranspose2d(4, 8, 3, random_state=0)
+    assert np.abs(convt.weight.data).max() <= 1 / np.sqrt(8 * 9)
+
+
+def test_conv_errors():
+    with pytest.raises(ValueError, match="input channels"):
+        Conv2d(3, 2, 3)(np.zeros((1, 2, 5, 5)))
+    with pytest.raises(ValueError, match="4-D"):
+        Conv2d(3, 2, 3)(np.zeros((3, 5, 5)))
+    with pytest.raises(ValueError, match="divisible by groups"):
+        Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="smaller than the dilated kernel"):
+        Conv2d(1, 1, 5)(np.zeros((1, 1, 3, 3)))
+    with pytest.raises(ValueError, match="strided"):
+        Conv2d(1, 1, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding_mode"):
+        Conv2d(1, 1, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match="output_padding"):
+        ConvTranspose2d(1, 1, 3, stride=2, output_padding=2)
