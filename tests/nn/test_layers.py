@@ -41,7 +41,8 @@ def compare_with_torch(ours, theirs, x, rng):
     return errors
 
 
-@pytest.mark.parametrize("shape,in_f,out_f,bias", [((5, 3), 3, 4, True), ((2, 6, 4), 4, 2, False), ((7, 1), 1, 9, True)])
+@pytest.mark.parametrize("shape,in_f,out_f,bias",
+                         [((5, 3), 3, 4, True), ((2, 6, 4), 4, 2, False), ((7, 1), 1, 9, True)])
 def test_linear_matches_torch(rng, shape, in_f, out_f, bias):
     ours = Linear(in_f, out_f, bias=bias, random_state=1)
     errors = compare_with_torch(ours, torch.nn.Linear(in_f, out_f, bias=bias), rng.standard_normal(shape), rng)

@@ -37,7 +37,6 @@ convolution arithmetic for deep learning" (2016) - the size formulas.
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any
 

@@ -159,10 +159,10 @@ def gradcheck(module: Module, x: Any, eps: float = 1e-6, atol: float = 1e-5, rto
             raise GradcheckError(f"gradient of {name!r} has shape {a.shape}, expected {n.shape}")
         err = np.abs(a - n)
         failed = int(np.sum(err > atol + rtol * np.abs(n)))
+        max_abs = float(err.max()) if err.size else 0.0
         scale = float(np.max(np.abs(n))) if n.size else 0.0
-        rows.append(dict(name=name, shape=tuple(n.shape),
-                         max_abs_error=float(err.max()) if err.size else 0.0,
-                         max_rel_error=(float(err.max()) / scale if scale > 0 else float(err.max())) if err.size else 0.0,
+        rows.append(dict(name=name, shape=tuple(n.shape), max_abs_error=max_abs,
+                         max_rel_error=max_abs / scale if scale > 0 else max_abs,
                          n_failed=failed, ok=failed == 0))
         all_ok &= failed == 0
     report = GradcheckReport(ok=all_ok, rows=rows)

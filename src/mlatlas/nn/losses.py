@@ -27,7 +27,6 @@ Bengio, Courville, *Deep Learning* (2016), sec. 6.2.2 (softmax and cross-entropy
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
