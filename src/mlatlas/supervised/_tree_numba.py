@@ -175,7 +175,18 @@ def _scan_feature(xcol, seg, y, w, total, w_node, criterion, min_samples_leaf,
             continue
         if n - p < min_samples_leaf:
             break
-        wl = _move_to(seg, pos, p, n, y, w, left, total, wl, w_node, classif)
+        if p - pos <= n - p:
+            # the usual case: add the samples between the last position and this one
+            for q in range(pos, p):
+                s = seg[q]
+                ws = w[s]
+                if classif:
+                    left[np.int64(y[s])] += ws
+                else:
+                    left[0] += ws * y[s]
+                wl += ws
+        else:
+            wl = _move_to(seg, pos, p, n, y, w, left, total, wl, w_node, classif)
         pos = p
         wr = w_node - wl
         if wl < min_weight_leaf or wr < min_weight_leaf:
@@ -275,8 +286,8 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
     w : float64 array (n_samples,)
         Sample weights; samples with weight 0 are absent from ``order``.
     order : int32 array (n_features, m)
-        Row ``f`` holds the ``m`` samples of positive weight sorted by feature ``f``
-        (stably).  Modified in place.
+        Row ``f`` holds the ``m`` samples of positive weight sorted by feature ``f``.
+        Modified in place.
     n_outputs : int
         Number of classes (classification) or 1 (regression): the width of ``value``.
     criterion : int
@@ -325,6 +336,7 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
     st_parent = np.empty(stack_size, dtype=np.int64)
     st_is_left = np.empty(stack_size, dtype=np.bool_)
     st_impurity = np.empty(stack_size, dtype=np.float64)
+    st_row = np.empty(stack_size, dtype=np.int64)  # a row of `order` sorted within the node
     sp = 0
     st_start[0] = 0
     st_end[0] = m
@@ -332,11 +344,12 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
     st_parent[0] = TREE_UNDEFINED
     st_is_left[0] = False
     st_impurity[0] = INF
+    st_row[0] = 0
     sp = 1
 
     total = np.zeros(K, dtype=np.float64)
     left = np.zeros(K, dtype=np.float64)
-    goes_left = np.zeros(n_samples, dtype=np.bool_)
+    goes_left = np.zeros(n_samples, dtype=np.int8)
     buffer = np.empty(m, dtype=np.int32)
     features = np.arange(n_features)
     rng = np.empty(1, dtype=np.uint64)
@@ -354,6 +367,7 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
         parent = st_parent[sp]
         is_left = st_is_left[sp]
         node_impurity = st_impurity[sp]
+        stats_row = order[st_row[sp]]
         n_node = end - start
 
         # node statistics: weighted class counts or sum(w y), sum(w y^2)
@@ -362,7 +376,7 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
         w_node = 0.0
         sum_wyy = 0.0
         for q in range(start, end):
-            s = order[0, q]
+            s = stats_row[q]
             ws = w[s]
             if classif:
                 total[np.int64(y[s])] += ws
@@ -388,6 +402,8 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
         best_threshold = 0.0
         imp_left = 0.0
         imp_right = 0.0
+        wl = 0.0
+        wr = 0.0
         if not is_leaf:
             best_proxy = -INF
             if search_all:
@@ -478,29 +494,45 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
         if not is_leaf:
             feature[node] = best_feature
             threshold[node] = best_threshold
+            split = start + best_pos
+            n_left = best_pos
+            n_right = n_node - best_pos
+            # would a child be split again? (the same rules as above, known in advance)
+            left_grows = not (depth + 1 >= max_depth or n_left < min_samples_split
+                              or n_left < 2 * min_samples_leaf or wl < 2.0 * min_weight_leaf
+                              or imp_left <= EPSILON)
+            right_grows = not (depth + 1 >= max_depth or n_right < min_samples_split
+                               or n_right < 2 * min_samples_leaf or wr < 2.0 * min_weight_leaf
+                               or imp_right <= EPSILON)
             # mark the left child's samples, then partition every other feature's row
+            # (the split feature's row is already in place).  Skipped when both children
+            # are leaves, and for features constant in this node: they stay constant
+            # below, where the constancy test gives the same answer on any of its samples.
             seg = order[best_feature, start:end]
             for q in range(best_pos):
-                goes_left[seg[q]] = True
+                goes_left[seg[q]] = 1
             for f in range(n_features):
-                if f == best_feature:
+                if f == best_feature or not (left_grows or right_grows):
                     continue
                 row = order[f]
+                xcol = XT[f]
+                if xcol[row[end - 1]] <= xcol[row[start]] + FEATURE_THRESHOLD:
+                    continue
                 n_l = start
                 n_r = 0
                 for q in range(start, end):
+                    # stable partition without a branch (the side is unpredictable): write
+                    # the sample to both places, advance only the counter of its side
                     s = row[q]
-                    if goes_left[s]:
-                        row[n_l] = s
-                        n_l += 1
-                    else:
-                        buffer[n_r] = s
-                        n_r += 1
+                    g = np.int64(goes_left[s])
+                    row[n_l] = s
+                    buffer[n_r] = s
+                    n_l += g
+                    n_r += 1 - g
                 for q in range(n_r):
                     row[n_l + q] = buffer[q]
             for q in range(best_pos):
-                goes_left[seg[q]] = False
-            split = start + best_pos
+                goes_left[seg[q]] = 0
             # right child first so that the left one is grown (and numbered) first
             st_start[sp] = split
             st_end[sp] = end
@@ -508,6 +540,7 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
             st_parent[sp] = node
             st_is_left[sp] = False
             st_impurity[sp] = imp_right
+            st_row[sp] = best_feature
             sp += 1
             st_start[sp] = start
             st_end[sp] = split
@@ -515,6 +548,7 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
             st_parent[sp] = node
             st_is_left[sp] = True
             st_impurity[sp] = imp_left
+            st_row[sp] = best_feature
             sp += 1
 
     return (children_left[:node_count].copy(), children_right[:node_count].copy(),
@@ -522,6 +556,26 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
             value[:node_count].copy(), impurity[:node_count].copy(),
             n_node_samples[:node_count].copy(), weighted_n_node_samples[:node_count].copy(),
             depth_seen)
+
+
+@njit(cache=True, nogil=True)
+def keep_samples(order, keep):
+    """The rows of ``order`` restricted to the samples with ``keep[s] == 1`` (order kept)."""
+    n_features, n = order.shape
+    m = 0
+    for s in range(keep.shape[0]):
+        m += keep[s]
+    out = np.empty((n_features, m), dtype=np.int32)
+    buf = np.empty(n, dtype=np.int32)
+    for f in range(n_features):
+        j = 0
+        for q in range(n):
+            # branch-free: write every sample, advance only past the kept ones
+            s = order[f, q]
+            buf[j] = s
+            j += keep[s]
+        out[f, :] = buf[:m]
+    return out
 
 
 # ------------------------------------------------------------------------- predict

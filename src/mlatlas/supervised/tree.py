@@ -89,7 +89,7 @@ _MAX_DEPTH = np.iinfo(np.int32).max
 
 
 def presort(X: np.ndarray) -> np.ndarray:
-    """For each feature, the sample indices sorted by that feature (stable).
+    """For each feature, the sample indices sorted by that feature.
 
     Parameters
     ----------
@@ -107,8 +107,9 @@ def presort(X: np.ndarray) -> np.ndarray:
     [[1, 2, 0], [2, 0, 1]]
     """
     X = np.asarray(X)
-    # argsort down each column: (n_samples, n_features) -> transpose (n_features, n_samples)
-    return np.ascontiguousarray(np.argsort(X, axis=0, kind="stable").T, dtype=np.int32)
+    # sort along the rows of X^T (n_features, n_samples); a contiguous row per feature
+    # when X is in Fortran order.  The order among equal values does not matter.
+    return np.argsort(X.T, axis=1, kind="quicksort").astype(np.int32)
 
 
 def _format_number(value: float, decimals: int) -> str:
@@ -237,12 +238,13 @@ class _BaseDecisionTree(BaseEstimator):
                 raise ValueError(
                     f"presorted must have shape (n_features, n_samples) = {(n_features, n_samples)}; "
                     f"got {order.shape}.")
-            order = np.array(order, dtype=np.int32, copy=True)
+            order = np.ascontiguousarray(order, dtype=np.int32)
         positive = sw > 0
         if not positive.all():
-            # samples of zero weight take no part in the tree (nor in its sample counts);
-            # every row keeps the same set of samples, so the mask keeps m per row
-            order = np.ascontiguousarray(order[positive[order]].reshape(n_features, -1))
+            # samples of zero weight take no part in the tree (nor in its sample counts)
+            order = _kernels.keep_samples(order, positive.view(np.int8))
+        elif presorted is not None:
+            order = order.copy()  # the builder reorders it in place
 
         (left, right, feature, threshold, value, impurity, n_node, w_node, depth) = _kernels.build_tree(
             X.T, np.ascontiguousarray(y_float, dtype=np.float64), sw, order, int(n_outputs),
@@ -542,7 +544,7 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
         self.min_impurity_decrease = min_impurity_decrease
         self.random_state = random_state
 
-    def fit(self, X, y, sample_weight=None, presorted=None):
+    def fit(self, X, y, sample_weight=None, presorted=None, check_input=True):
         """Grow the tree.
 
         Parameters
@@ -554,14 +556,21 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
         sample_weight : array-like (n_samples,), optional
             Non-negative weights; samples of weight 0 are ignored.
         presorted : int array (n_features, n_samples), optional
-            :func:`presort` of ``X`` (as float32), when the caller already has it.
+            :func:`presort` of ``X`` (as float32), when the caller already has it
+            (an ensemble fitting many trees on the same ``X``).
+        check_input : bool, default=True
+            ``False`` skips validation, for callers (ensembles) passing a float32
+            ``X`` of shape (n_samples, n_features) and a 1-D ``y`` they already checked.
 
         Returns
         -------
         self
         """
-        X, y = validate_data(self, X, y, dtype=np.float32)
-        check_classification_targets(y)
+        if check_input:
+            X, y = validate_data(self, X, y, dtype=np.float32)
+            check_classification_targets(y)
+        else:
+            self.n_features_in_ = X.shape[1]
         self.classes_, y_index = np.unique(y, return_inverse=True)
         self.n_classes_ = int(self.classes_.shape[0])
         self._grow(X, y_index.astype(np.float64), sample_weight, self.n_classes_, presorted)
@@ -630,9 +639,12 @@ class DecisionTreeRegressor(RegressorMixin, _BaseDecisionTree):
         self.min_impurity_decrease = min_impurity_decrease
         self.random_state = random_state
 
-    def fit(self, X, y, sample_weight=None, presorted=None):
+    def fit(self, X, y, sample_weight=None, presorted=None, check_input=True):
         """Grow the tree (see :meth:`DecisionTreeClassifier.fit`); ``y`` is real-valued."""
-        X, y = validate_data(self, X, y, dtype=np.float32, y_numeric=True)
+        if check_input:
+            X, y = validate_data(self, X, y, dtype=np.float32, y_numeric=True)
+        else:
+            self.n_features_in_ = X.shape[1]
         self._grow(X, np.asarray(y, dtype=np.float64), sample_weight, 1, presorted)
         return self
 
