@@ -200,3 +200,26 @@ def smo_iterations(XT, y, upper, kernel, gamma, coef0, degree, diag, alpha, grad
             grad[k] += y[k] * (c_i * row_i[k] + c_j * row_j[k])
         steps += 1
     return steps, False
+
+
+@njit(cache=True)
+def progress(y, upper, alpha, grad):
+    """What history_ records: (dual objective, KKT violation, number of alpha > 0).
+
+    dual = e^T alpha - 1/2 alpha^T Q alpha = -1/2 alpha^T (G - e), since Q alpha = G + e;
+    violation = m(alpha) - M(alpha) (0 when I_up or I_low is empty).
+    """
+    dual = 0.0
+    m_alpha = -np.inf
+    M_alpha = np.inf
+    n_support = 0
+    for t in range(y.shape[0]):
+        dual -= 0.5 * alpha[t] * (grad[t] - 1.0)
+        if alpha[t] > 0.0:
+            n_support += 1
+        if in_up(y[t], alpha[t], upper[t]):
+            m_alpha = max(m_alpha, -y[t] * grad[t])
+        if in_low(y[t], alpha[t], upper[t]):
+            M_alpha = min(M_alpha, -y[t] * grad[t])
+    violation = m_alpha - M_alpha if m_alpha > -np.inf and M_alpha < np.inf else 0.0
+    return dual, violation, n_support

@@ -376,13 +376,10 @@ class SVC(ClassifierMixin, BaseEstimator):
         return alpha, _rho(alpha, grad, y, upper), iterations
 
     def _record(self, pair, iteration, alpha, grad, y, upper, kernel_rows) -> None:
-        # dual objective (maximised): e^T alpha - 1/2 alpha^T Q alpha = -1/2 alpha^T (G - e),
-        # since alpha^T Q alpha = alpha^T (G + e)
-        with np.errstate(over="ignore", invalid="ignore"):
-            dual = -0.5 * float(alpha @ (grad - 1.0))
+        # dual objective e^T alpha - 1/2 alpha^T Q alpha and KKT violation m(alpha) - M(alpha)
+        dual, violation, n_support = _smo.progress(y, upper, alpha, grad)
         self.history_.record(pair=pair, iteration=iteration, dual_objective=dual,
-                             kkt_violation=_kkt_violation(alpha, grad, y, upper),
-                             n_support=int(np.count_nonzero(alpha)), kernel_rows=kernel_rows)
+                             kkt_violation=violation, n_support=n_support, kernel_rows=kernel_rows)
 
     def _hard_margin_bound(self, X: np.ndarray, y: np.ndarray, pair: tuple) -> float:
         """Decide separability by an LP; return an upper bound on the dual if separable.
@@ -505,16 +502,6 @@ class SVC(ClassifierMixin, BaseEstimator):
                 votes[:, b] += ~wins_a
                 p += 1
         return self.classes_[np.argmax(votes, axis=1)]  # ties: the lowest class index
-
-
-def _kkt_violation(alpha, grad, y, upper) -> float:
-    """m(alpha) - M(alpha): the largest violation of the KKT conditions (<= 0 at the optimum)."""
-    up = ((y > 0) & (alpha < upper)) | ((y < 0) & (alpha > 0))
-    low = ((y > 0) & (alpha > 0)) | ((y < 0) & (alpha < upper))
-    minus_yg = -y * grad
-    if not up.any() or not low.any():
-        return 0.0
-    return float(minus_yg[up].max() - minus_yg[low].min())
 
 
 def _rho(alpha, grad, y, upper) -> float:
