@@ -275,7 +275,7 @@ class SVC(ClassifierMixin, BaseEstimator):
             self.gamma_ = float(self.gamma)
 
         members = [np.flatnonzero((y_index == k) & (weights > 0)) for k in range(n_classes)]
-        empty = [self.classes_[k] for k in range(n_classes) if len(members[k]) == 0]
+        empty = [_label(self.classes_[k]) for k in range(n_classes) if len(members[k]) == 0]
         if empty:
             raise ValueError(
                 f"every class needs samples with positive sample_weight; class(es) {empty} have none.")
@@ -326,7 +326,7 @@ class SVC(ClassifierMixin, BaseEstimator):
         n = len(y)
         kernel = _smo.KERNEL_CODES[self.kernel]
         gamma, coef0, degree = float(self.gamma_), float(self.coef0), int(self.degree)
-        # the kernel-row cache: as many float64 rows of length n as cache_size MB holds
+        # the kernel-row cache: as many float32 rows of length n as cache_size MB holds
         n_slots = int(min(n, max(2, self.cache_size * 2**20 // (4 * n))))
         store = np.empty((n_slots, n), dtype=np.float32)
         slot_of = np.full(n, -1, dtype=np.int64)
@@ -363,13 +363,15 @@ class SVC(ClassifierMixin, BaseEstimator):
                     dual_bound = self._hard_margin_bound(X, y, pair)
                 if dual_bound is not None and self.history_[-1]["dual_objective"] > dual_bound:
                     raise ValueError(
-                        f"C=inf: the hard-margin dual keeps growing past the margin of a separating "
-                        f"hyperplane ({dual_bound:.6g}), so kernel={self.kernel!r} is not positive "
-                        "semi-definite on these data and has no hard margin; use a finite C.")
+                        f"C=inf: the hard-margin dual grew past 1/2 ||w||^2 = {dual_bound:.6g} of a "
+                        "separating hyperplane, which a positive semi-definite kernel cannot do: "
+                        f"kernel={self.kernel!r} is not one on these data, so there is no hard "
+                        "margin; use a finite C.")
         if not converged:
             warnings.warn(
                 f"SVC: SMO stopped by max_iter={self.max_iter if self.max_iter > 0 else limit} "
-                f"on the pair of classes {self.classes_[pair[0]]!r} / {self.classes_[pair[1]]!r} "
+                f"on the pair of classes {_label(self.classes_[pair[0]])!r} / "
+                f"{_label(self.classes_[pair[1]])!r} "
                 f"with KKT violation {self.history_[-1]['kkt_violation']:.3g} > tol={self.tol}; "
                 "the solution is approximate (increase max_iter or tol).",
                 ConvergenceWarning, stacklevel=3)
@@ -408,7 +410,7 @@ class SVC(ClassifierMixin, BaseEstimator):
         return 0.5 * float(beta @ K @ beta) / margin**2 * (1.0 + 1e-6) + 1e-9
 
     def _raise_not_separable(self, pair, why: str):
-        a, b = self.classes_[pair[0]].item(), self.classes_[pair[1]].item()
+        a, b = _label(self.classes_[pair[0]]), _label(self.classes_[pair[1]])
         raise ValueError(
             f"C=inf asks for a hard margin, but classes {a!r} and {b!r} are not separable in "
             f"the feature space of kernel={self.kernel!r} ({why}); use a finite C (soft margin) "
@@ -502,6 +504,11 @@ class SVC(ClassifierMixin, BaseEstimator):
                 votes[:, b] += ~wins_a
                 p += 1
         return self.classes_[np.argmax(votes, axis=1)]  # ties: the lowest class index
+
+
+def _label(value):
+    """A class label as a plain Python value (for messages)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _rho(alpha, grad, y, upper) -> float:
