@@ -425,3 +425,31 @@ def test_bad_inputs():
 @parametrize_with_checks([DecisionTreeClassifier(), DecisionTreeRegressor()])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_ensemble_fast_path_gives_the_same_tree():
+    # what a forest does: presort once, bootstrap counts as weights, skip validation
+    X, y = _data("digits")
+    X32 = np.asfortranarray(X, dtype=np.float32)
+    order = presort(X32)
+    counts = np.bincount(np.random.default_rng(0).integers(0, len(y), len(y)), minlength=len(y))
+    slow = DecisionTreeClassifier(max_features="sqrt", random_state=5).fit(X, y, sample_weight=counts)
+    fast = DecisionTreeClassifier(max_features="sqrt", random_state=5).fit(
+        X32, y, sample_weight=counts.astype(float), presorted=order, check_input=False)
+    np.testing.assert_array_equal(slow.feature_, fast.feature_)
+    np.testing.assert_array_equal(slow.threshold_, fast.threshold_)
+    assert fast.classes_.tolist() == list(range(10))  # classes absent from the bootstrap stay
+    np.testing.assert_array_equal(fast.predict(X32, check_input=False), slow.predict(X))
+    np.testing.assert_array_equal(fast.predict_proba(X32, check_input=False), slow.predict_proba(X))
+
+
+def test_trees_grow_in_parallel_threads():
+    # the compiled builder releases the GIL; threads must not interfere with each other
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = _data("breast_cancer")
+    fit = lambda seed: DecisionTreeClassifier(max_features=5, random_state=seed).fit(X, y)  # noqa: E731
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parallel = list(pool.map(fit, range(6)))
+    for seed, tree in enumerate(parallel):
+        np.testing.assert_array_equal(tree.threshold_, fit(seed).threshold_)

@@ -445,20 +445,17 @@ class _BaseDecisionTree(BaseEstimator):
         ['x > 1.50 (value 2.50): go right', 'leaf 2: class: 1  (samples: 2, proportion: 1.00)']
         """
         check_is_fitted(self)
-        row = np.asarray(x)
-        if row.ndim == 1:
-            row = row.reshape(1, -1)  # (1, n_features)
-        if row.ndim != 2 or row.shape[0] != 1:
+        row = np.asarray(x).reshape(1, -1) if np.ndim(x) == 1 else x  # (1, n_features)
+        if np.ndim(row) != 2 or np.shape(row)[0] != 1:
             raise ValueError(f"explain expects one sample, shape (n_features,) or (1, n_features); got {np.shape(x)}.")
         X = self._validate_X_predict(row, True)
         names = self._feature_names(feature_names)
-        original = np.asarray(row, dtype=np.float64)[0] if row.dtype != object else X[0].astype(np.float64)
         steps = []
         node = 0
         while self.children_left_[node] != TREE_LEAF:
             j = int(self.feature_[node])
             t = _format_number(self.threshold_[node], decimals)
-            v = _format_number(original[j], decimals)
+            v = _format_number(float(X[0, j]), decimals)
             # the same comparison as prediction: float32 feature against the threshold
             if X[0, j] <= self.threshold_[node]:
                 steps.append(f"{names[j]} <= {t} (value {v}): go left")

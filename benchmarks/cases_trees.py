@@ -1,0 +1,86 @@
+"""Benchmarks: CART decision trees (fit + predict) against scikit-learn's.
+
+- digits (1347 train / 450 test, stratified split, 64 features with 17 distinct values,
+  10 classes), fully grown Gini tree;
+- 50 000 training and 10 000 test samples of ``make_classification`` (20 continuous
+  features, 10 informative, 2 classes), fully grown Gini tree;
+- the same 50 000 x 20 as a regression (``make_regression``), squared error,
+  ``min_samples_leaf=5``.
+
+Default parameters otherwise (``max_features=None``).  Quality is the test accuracy
+(R^2 for the regressor); the target is a time ratio ours / scikit-learn <= 2.0 at equal
+quality (within one point: the trees differ only where splits tie, and scikit-learn
+breaks ties at random, ``random_state=0`` here).
+"""
+
+from __future__ import annotations
+
+from .harness import case
+
+
+def _setup_digits(quick: bool):
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+
+
+def _setup_large(quick: bool):
+    from sklearn.datasets import make_classification
+
+    n_train = 10_000 if quick else 50_000
+    X, y = make_classification(n_samples=n_train + n_train // 5, n_features=20, n_informative=10,
+                               random_state=0)
+    return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
+
+
+def _setup_regression(quick: bool):
+    from sklearn.datasets import make_regression
+
+    n_train = 10_000 if quick else 50_000
+    X, y = make_regression(n_samples=n_train + n_train // 5, n_features=20, n_informative=10,
+                           noise=10.0, random_state=0)
+    return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
+
+
+def _ours(data) -> float:
+    from mlatlas.supervised import DecisionTreeClassifier
+
+    X_train, X_test, y_train, y_test = data
+    return float((DecisionTreeClassifier().fit(X_train, y_train).predict(X_test) == y_test).mean())
+
+
+def _reference(data) -> float:
+    from sklearn.tree import DecisionTreeClassifier
+
+    X_train, X_test, y_train, y_test = data
+    return float((DecisionTreeClassifier(random_state=0).fit(X_train, y_train).predict(X_test) == y_test).mean())
+
+
+def _ours_regression(data) -> float:
+    from mlatlas.supervised import DecisionTreeRegressor
+
+    X_train, X_test, y_train, y_test = data
+    return float(DecisionTreeRegressor(min_samples_leaf=5).fit(X_train, y_train).score(X_test, y_test))
+
+
+def _reference_regression(data) -> float:
+    from sklearn.tree import DecisionTreeRegressor
+
+    X_train, X_test, y_train, y_test = data
+    return float(DecisionTreeRegressor(min_samples_leaf=5, random_state=0).fit(X_train, y_train).score(X_test, y_test))
+
+
+case(name="DecisionTree digits (fit + predict)", group="trees", setup=_setup_digits, ours=_ours,
+     reference=_reference, reference_name="sklearn.tree.DecisionTreeClassifier",
+     quality_name="test accuracy", target=2.0, repeats=7)
+
+case(name="DecisionTree 50k x 20 (fit + predict)", group="trees", setup=_setup_large, ours=_ours,
+     reference=_reference, reference_name="sklearn.tree.DecisionTreeClassifier",
+     quality_name="test accuracy", target=2.0, repeats=5)
+
+case(name="DecisionTreeRegressor 50k x 20 (fit + predict)", group="trees", setup=_setup_regression,
+     ours=_ours_regression, reference=_reference_regression,
+     reference_name="sklearn.tree.DecisionTreeRegressor", quality_name="test R^2", target=2.0,
+     repeats=5)
