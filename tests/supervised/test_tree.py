@@ -346,7 +346,7 @@ def test_explain_follows_the_prediction_path():
     ]
     for i in (60, 120, 149):
         steps = tree.explain(data.X[i])
-        path = tree.decision_path(data.X[i : i + 1])[0]
+        path = tree.decision_path(data.X[i : i + 1]).indices.tolist()
         assert len(steps) == len(path)  # one line per test, plus the leaf
         assert steps[-1].startswith(f"leaf {tree.apply(data.X[i : i + 1])[0]}:")
         assert steps[-1].split("class: ")[1].startswith(str(tree.predict(data.X[i : i + 1])[0]))
@@ -357,6 +357,14 @@ def test_explain_follows_the_prediction_path():
             assert went_left == (path[path.index(node) + 1] == tree.children_left_[node])
     with pytest.raises(ValueError, match="one sample"):
         tree.explain(data.X[:2])
+
+
+def test_decision_path_as_sklearn():
+    X, y = _data("wine")
+    ours = DecisionTreeClassifier(max_depth=2).fit(X, y)  # a tie-free setting (see above)
+    ref = sktree.DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+    assert (ours.decision_path(X) != ref.decision_path(X)).nnz == 0
+    assert ours.decision_path(X).shape == (len(X), ours.children_left_.shape[0])
 
 
 def test_regressor_text():

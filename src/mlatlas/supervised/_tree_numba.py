@@ -599,3 +599,33 @@ def apply_tree(X, children_left, children_right, feature, threshold):
                 node = children_right[node]
         out[i] = node
     return out
+
+
+@njit(cache=True, nogil=True)
+def decision_paths(X, children_left, children_right, feature, threshold):
+    """The nodes each row of ``X`` visits, root to leaf, in CSR form ``(indptr, indices)``."""
+    n = X.shape[0]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):  # first pass: path lengths
+        node = 0
+        length = 1
+        while children_left[node] != TREE_LEAF:
+            if X[i, feature[node]] <= threshold[node]:
+                node = children_left[node]
+            else:
+                node = children_right[node]
+            length += 1
+        indptr[i + 1] = indptr[i] + length
+    indices = np.empty(indptr[n], dtype=np.int64)
+    for i in range(n):  # second pass: the node ids
+        node = 0
+        k = indptr[i]
+        indices[k] = 0
+        while children_left[node] != TREE_LEAF:
+            if X[i, feature[node]] <= threshold[node]:
+                node = children_left[node]
+            else:
+                node = children_right[node]
+            k += 1
+            indices[k] = node
+    return indptr, indices

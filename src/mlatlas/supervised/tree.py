@@ -307,24 +307,22 @@ class _BaseDecisionTree(BaseEstimator):
         return _kernels.apply_tree(X, self.children_left_, self.children_right_,
                                    self.feature_, self.threshold_)
 
-    def decision_path(self, X) -> list[list[int]]:
-        """The node ids each sample visits, root first, leaf last (one list per sample)."""
-        leaves = self.apply(X)
-        parent = self._parents()
-        paths = []
-        for leaf in leaves:
-            path = [int(leaf)]
-            while parent[path[-1]] >= 0:
-                path.append(int(parent[path[-1]]))
-            paths.append(path[::-1])
-        return paths
+    def decision_path(self, X, check_input: bool = True):
+        """Which nodes each sample passes through, as scikit-learn returns it.
 
-    def _parents(self) -> np.ndarray:
-        parent = np.full(self.children_left_.shape[0], -1, dtype=np.int64)
-        internal = np.flatnonzero(self.children_left_ != TREE_LEAF)
-        parent[self.children_left_[internal]] = internal
-        parent[self.children_right_[internal]] = internal
-        return parent
+        Returns
+        -------
+        indicator : scipy.sparse.csr_matrix (n_samples, n_nodes)
+            Entry (i, t) is 1 when sample i visits node t; row i's ``indices`` list the
+            path from the root to the leaf in order.
+        """
+        from scipy.sparse import csr_matrix
+
+        X = self._validate_X_predict(X, check_input)
+        indptr, indices = _kernels.decision_paths(X, self.children_left_, self.children_right_,
+                                                  self.feature_, self.threshold_)
+        data = np.ones(indices.shape[0], dtype=np.int64)
+        return csr_matrix((data, indices, indptr), shape=(X.shape[0], self.children_left_.shape[0]))
 
     def get_depth(self) -> int:
         """Depth of the tree: the number of tests on the longest root-to-leaf path."""
