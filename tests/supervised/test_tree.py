@@ -307,6 +307,10 @@ def test_presorted_order_gives_the_same_tree():
     b = DecisionTreeClassifier().fit(X, y, presorted=order)
     np.testing.assert_array_equal(a.threshold_, b.threshold_)
     np.testing.assert_array_equal(order, presort(X.astype(np.float32)))  # not modified
+    with pytest.raises(ValueError, match="presorted"):
+        DecisionTreeClassifier().fit(X, y, presorted=order[:, :10])
+    with pytest.raises(ValueError, match="presorted"):
+        DecisionTreeClassifier().fit(X, y, presorted=order + 1)
 
 
 def test_string_labels_and_one_class():

@@ -239,6 +239,8 @@ class _BaseDecisionTree(BaseEstimator):
                     f"presorted must have shape (n_features, n_samples) = {(n_features, n_samples)}; "
                     f"got {order.shape}.")
             order = np.ascontiguousarray(order, dtype=np.int32)
+            if n_samples and (order.min() < 0 or order.max() >= n_samples):
+                raise ValueError(f"presorted must hold sample indices in [0, {n_samples}).")
         positive = sw > 0
         if not positive.all():
             # samples of zero weight take no part in the tree (nor in its sample counts)
@@ -552,7 +554,8 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
             Non-negative weights; samples of weight 0 are ignored.
         presorted : int array (n_features, n_samples), optional
             :func:`presort` of ``X`` (as float32), when the caller already has it
-            (an ensemble fitting many trees on the same ``X``).
+            (an ensemble fitting many trees on the same ``X``).  Each row must sort
+            its feature; this is not checked.
         check_input : bool, default=True
             ``False`` skips validation, for callers (ensembles) passing a float32
             ``X`` of shape (n_samples, n_features) and a 1-D ``y`` they already checked.
