@@ -75,6 +75,30 @@ def test_conv_transpose2d_matches_torch(rng, setting):
     assert max(errors.values()) <= TOL, errors
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("flat", [True, False], ids=["plane-grid", "strided-gather"])
+@pytest.mark.parametrize("threads", [1, 3])
+def test_every_execution_path_matches_torch(rng, monkeypatch, flat, threads):
+    """One image per chunk, on 1 or 3 threads, with the contiguous or the strided gather."""
+    from mlatlas.nn import conv as conv_module
+
+    monkeypatch.setattr(conv_module, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_module, "_MAX_GRID_WASTE", 1e9 if flat else 0.0)
+    monkeypatch.setattr(conv_module, "_NUM_THREADS", threads)
+    for setting in (CONV_SETTINGS[0], CONV_SETTINGS[2], CONV_SETTINGS[5]):
+        cin, cout, k, s, p, d, g, bias, (n, h, w) = setting
+        ours = Conv2d(cin, cout, k, s, p, d, g, bias, random_state=0)
+        errors = run_both(ours, torch.nn.Conv2d(cin, cout, k, s, p, d, g, bias),
+                          rng.standard_normal((5, cin, h, w)), rng)
+        assert max(errors.values()) <= TOL, (setting, errors)
+    for setting in (CONVT_SETTINGS[1], CONVT_SETTINGS[2], CONVT_SETTINGS[3]):
+        cin, cout, k, s, p, op, g, bias, d, (n, h, w) = setting
+        ours = ConvTranspose2d(cin, cout, k, s, p, op, g, bias, d, random_state=0)
+        errors = run_both(ours, torch.nn.ConvTranspose2d(cin, cout, k, s, p, op, g, bias, d),
+                          rng.standard_normal((5, cin, h, w)), rng)
+        assert max(errors.values()) <= TOL, (setting, errors)
+
+
 def test_transposed_convolution_of_the_notes_by_hand():
     """A 2x2 input and a 2x2 kernel give a 3x3 output: four stamped kernels, overlaps added."""
     x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
@@ -96,6 +120,18 @@ def test_conv2d_by_hand():
     y = conv2d(x, w, np.array([0.5]), stride=2)
     # y[a, b] = x[2a, 2b] - x[2a+1, 2b+1] + 0.5 = -5 + 0.5 everywhere
     np.testing.assert_array_equal(y, np.full((1, 1, 2, 2), -4.5))
+
+
+def test_plain_im2col_definition_gives_the_layer_output(rng):
+    """The fast layer equals the textbook form Y = W im2col(x_padded)."""
+    layer = Conv2d(3, 4, (3, 2), stride=(2, 1), padding=1, dilation=(1, 2), random_state=0)
+    x = rng.standard_normal((2, 3, 7, 6))
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    y = layer(x)
+    cols = im2col(xp, (3, 2), (2, 1), (1, 2), y.shape[2:])  # (C, kh, kw, N, ho, wo)
+    expected = (layer.weight.data.reshape(4, -1) @ cols.reshape(3 * 3 * 2, -1)).reshape(4, 2, *y.shape[2:])
+    expected = expected.transpose(1, 0, 2, 3) + layer.bias.data[:, None, None]
+    np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_im2col_col2im_are_adjoint(rng):
