@@ -71,6 +71,19 @@ def test_same_start_same_result_as_sklearn(data, name):
         np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-8, atol=1e-10)
 
 
+def test_same_start_same_result_as_sklearn_large():
+    # enough rows for the assignment to be split over threads
+    from sklearn.datasets import make_blobs
+
+    X = make_blobs(n_samples=60_000, n_features=5, centers=6, cluster_std=3.0, random_state=0)[0]
+    start = X[:6]
+    ours = KMeans(6, init=start, n_init=1, max_iter=30).fit(X)
+    ref = SkKMeans(6, init=start, n_init=1, max_iter=30).fit(X)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-8)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    assert ours.n_iter_ == ref.n_iter_
+
+
 def test_same_start_with_sample_weight_as_sklearn(data):
     X = data["iris"]
     w = np.random.default_rng(3).uniform(0.2, 3.0, X.shape[0])

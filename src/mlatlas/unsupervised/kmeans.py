@@ -44,8 +44,11 @@ D. Arthur and S. Vassilvitskii, "k-means++: the advantages of careful seeding", 
 
 from __future__ import annotations
 
+import contextlib
 import numbers
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numba import njit
@@ -56,9 +59,15 @@ from ..base import History, check_random_state, check_scalar_param
 
 __all__ = ["KMeans", "EmptyClusterWarning", "kmeans_plusplus"]
 
-# Rows per block when assigning samples: keeps the (rows, k) block of cross products
-# in cache and bounds the memory used for very large n.
-_BLOCK_BYTES = 1 << 18
+# Rows per block of the distance product: the (256, k) block of cross products stays in
+# the L1/L2 cache while the kernel scans it.
+_BLOCK_ROWS = 256
+# Large inputs are split over threads (the kernels release the GIL); below this many
+# rows per thread the hand-off costs more than it saves.
+_MIN_ROWS_PER_THREAD = 20_000
+_N_THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+_POOL: ThreadPoolExecutor | None = None
+_BLAS: object = None
 
 
 class EmptyClusterWarning(UserWarning):
@@ -66,68 +75,142 @@ class EmptyClusterWarning(UserWarning):
 
 
 # ---------------------------------------------------------------------------
-# Numeric core (pure functions on validated float64 arrays)
+# Numeric core (pure functions on validated, C-contiguous float64 arrays)
+#
+# The kernels below run under numba because their loops do not vectorise well in
+# NumPy: an argmin over a handful of centres per row and an indexed accumulation into
+# the cluster sums.  The distances themselves come from a matrix product (BLAS GEMM),
+# one block of rows at a time, as in the expansion in the module docstring.
 # ---------------------------------------------------------------------------
 
 
 @njit(cache=True, nogil=True)
-def _assign_and_sum(cross, centers_sq, X, weight, x_sq, labels, sums, weight_in):  # pragma: no cover - numba
-    """Nearest centre of every row and the per-cluster weighted sums, in one pass.
+def _lloyd_kernel(X, centers, centers_sq, weight, x_sq, labels, sums, weight_in):  # pragma: no cover - numba
+    """Assignment step on the rows of ``X`` plus the sums the update step needs.
 
-    ``cross`` (m, k) holds ``x_i . c_j`` (from a matrix product).  Writes ``labels`` (m,),
-    adds ``w_i x_i`` into ``sums[label_i]`` and ``w_i`` into ``weight_in[label_i]``, and
-    returns ``sum_i w_i ||x_i - c_label_i||^2``.
-
-    The argmin over a handful of centres and the scatter-add into the sums are the two
-    steps NumPy cannot vectorise well (short reductions along rows, indexed
-    accumulation); fused here they read each row once.
+    ``centers_sq`` holds ``||c_j||^2``.  Writes ``labels`` (n,), adds ``w_i x_i`` into
+    ``sums[label_i]`` (k, d) and ``w_i`` into ``weight_in[label_i]`` (k,).  Returns
+    ``sum_i w_i ||x_i - c_label_i||^2``.
     """
-    m, k = cross.shape
-    n_features = X.shape[1]
+    n, d = X.shape
+    k = centers.shape[0]
+    centers_t = centers.T  # (d, k), an F-ordered view: GEMM reads it transposed
     inertia = 0.0
-    for i in range(m):
-        # ||c_j||^2 - 2 x_i . c_j  ==  ||x_i - c_j||^2 - ||x_i||^2
-        best = centers_sq[0] - 2.0 * cross[i, 0]
-        label = 0
-        for j in range(1, k):
-            score = centers_sq[j] - 2.0 * cross[i, j]
-            if score < best:
-                best = score
-                label = j
-        labels[i] = label
-        w = weight[i]
-        weight_in[label] += w
-        for f in range(n_features):
-            sums[label, f] += w * X[i, f]
-        d2 = x_sq[i] + best
-        if d2 > 0.0:
-            inertia += w * d2
+    for start in range(0, n, _BLOCK_ROWS):
+        stop = min(start + _BLOCK_ROWS, n)
+        # x_i . c_j for the block: (m, d) @ (d, k) -> (m, k), a BLAS GEMM
+        cross = np.dot(X[start:stop], centers_t)
+        for r in range(stop - start):
+            i = start + r
+            # ||x_i - c_j||^2 - ||x_i||^2 = ||c_j||^2 - 2 x_i . c_j: the argmin needs only this
+            best = centers_sq[0] - 2.0 * cross[r, 0]
+            label = 0
+            for j in range(1, k):
+                score = centers_sq[j] - 2.0 * cross[r, j]
+                if score < best:
+                    best = score
+                    label = j
+            labels[i] = label
+            w = weight[i]
+            weight_in[label] += w
+            for f in range(d):
+                sums[label, f] += w * X[i, f]
+            inertia += w * max(x_sq[i] + best, 0.0)
     return inertia
 
 
 @njit(cache=True, nogil=True)
-def _assign(cross, centers_sq, x_sq, labels, min_d2):  # pragma: no cover - numba
-    """Nearest centre of every row and its squared distance (no sums): for ``predict``."""
-    m, k = cross.shape
-    for i in range(m):
-        best = centers_sq[0] - 2.0 * cross[i, 0]
-        label = 0
-        for j in range(1, k):
-            score = centers_sq[j] - 2.0 * cross[i, j]
-            if score < best:
-                best = score
-                label = j
-        labels[i] = label
-        min_d2[i] = max(x_sq[i] + best, 0.0)
+def _nearest_kernel(X, centers, centers_sq, labels, min_d2):  # pragma: no cover - numba
+    """Nearest centre of every row and the squared distance to it, from the differences."""
+    n, d = X.shape
+    k = centers.shape[0]
+    centers_t = centers.T  # (d, k), an F-ordered view: GEMM reads it transposed
+    for start in range(0, n, _BLOCK_ROWS):
+        stop = min(start + _BLOCK_ROWS, n)
+        cross = np.dot(X[start:stop], centers_t)  # (m, d) @ (d, k) -> (m, k)
+        for r in range(stop - start):
+            i = start + r
+            best = centers_sq[0] - 2.0 * cross[r, 0]
+            label = 0
+            for j in range(1, k):
+                score = centers_sq[j] - 2.0 * cross[r, j]
+                if score < best:
+                    best = score
+                    label = j
+            labels[i] = label
+            # the exact ||x_i - c_label||^2 (no cancellation) for the reported inertia
+            d2 = 0.0
+            for f in range(d):
+                diff = X[i, f] - centers[label, f]
+                d2 += diff * diff
+            min_d2[i] = d2
 
 
-def _block_rows(n_clusters: int) -> int:
-    return max(256, _BLOCK_BYTES // (8 * n_clusters))
+@njit(cache=True, nogil=True)
+def _candidate_potentials(cross, cand_sq, x_sq, weight, closest, potentials):  # pragma: no cover - numba
+    """k-means++: ``potentials[t] = sum_i w_i min(D_i^2, ||x_i - x_t||^2)`` in one pass.
+
+    ``cross`` (n, t) holds ``x_i . x_t``; ``closest`` holds ``D_i^2``.  NumPy would build
+    and reread three (n, t) temporaries for the same sums.
+    """
+    n, t = cross.shape
+    potentials[:] = 0.0
+    for i in range(n):
+        for j in range(t):
+            # ||x_i - x_t||^2 = ||x_i||^2 - 2 x_i.x_t + ||x_t||^2, clipped at 0 against rounding
+            d2 = max(x_sq[i] - 2.0 * cross[i, j] + cand_sq[j], 0.0)
+            potentials[j] += weight[i] * min(d2, closest[i])
+
+
+@njit(cache=True, nogil=True)
+def _take_candidate(cross, cand_sq, best, x_sq, weight, closest, cdf):  # pragma: no cover - numba
+    """k-means++: add candidate ``best`` to the centres; update ``D^2`` and its running sum.
+
+    Returns the new potential ``sum_i w_i D_i^2``.
+    """
+    total = 0.0
+    for i in range(closest.shape[0]):
+        d2 = max(x_sq[i] - 2.0 * cross[i, best] + cand_sq[best], 0.0)
+        if d2 < closest[i]:
+            closest[i] = d2
+        total += weight[i] * closest[i]
+        cdf[i] = total
+    return total
 
 
 def _squared_norms(X: np.ndarray) -> np.ndarray:
     # ||x_i||^2 for every row, (n,)
     return np.einsum("ij,ij->i", X, X)
+
+
+def _map_rows(fn, n_samples):
+    """``[fn(start, stop) for each thread's share of the rows]``, in parallel when large."""
+    n_threads = min(_N_THREADS, n_samples // _MIN_ROWS_PER_THREAD)
+    if n_threads <= 1:
+        return [fn(0, n_samples)]
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=_N_THREADS, thread_name_prefix="mlatlas-kmeans")
+    bounds = np.linspace(0, n_samples, n_threads + 1).astype(int)
+    return list(_POOL.map(fn, bounds[:-1], bounds[1:]))
+
+
+def _single_threaded_blas():
+    """Keep BLAS on one thread while k-means runs its own threads over row blocks.
+
+    The products here are small (a block of rows times k centres); BLAS threads on
+    them only add synchronisation, and they fight the row threads for the cores.
+    """
+    global _BLAS
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return contextlib.nullcontext()
+    if _BLAS is None:
+        import scipy.linalg.cython_blas  # noqa: F401  (the BLAS numba's np.dot calls)
+
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
 
 
 def _lloyd_step(X, centers, sample_weight=None, x_squared_norms=None):
@@ -141,7 +224,7 @@ def _lloyd_step(X, centers, sample_weight=None, x_squared_norms=None):
     sample_weight : ndarray of shape (n_samples,), optional
         Weights ``w_i`` (ones when omitted).
     x_squared_norms : ndarray of shape (n_samples,), optional
-        ``||x_i||^2``, precomputed once per fit.
+        ``||x_i||^2``, computed once per fit by the caller.
 
     Returns
     -------
@@ -166,29 +249,31 @@ def _lloyd_step(X, centers, sample_weight=None, x_squared_norms=None):
     n_clusters = centers.shape[0]
     weight = np.ones(n_samples) if sample_weight is None else sample_weight
     x_sq = _squared_norms(X) if x_squared_norms is None else x_squared_norms
+    centers = np.ascontiguousarray(centers, dtype=np.float64)
     centers_sq = _squared_norms(centers)  # (k,)
-    centers_t = np.ascontiguousarray(centers.T)  # (d, k)
-
     labels = np.empty(n_samples, dtype=np.int32)
-    sums = np.zeros((n_clusters, n_features))  # sum_{i in S_j} w_i x_i
-    weight_in = np.zeros(n_clusters)  # sum_{i in S_j} w_i
-    inertia = 0.0
-    step = _block_rows(n_clusters)
-    for start in range(0, n_samples, step):
-        stop = min(start + step, n_samples)
-        # x_i . c_j for the block: (m, d) @ (d, k) -> (m, k)
-        cross = X[start:stop] @ centers_t
-        inertia += _assign_and_sum(cross, centers_sq, X[start:stop], weight[start:stop],
-                                   x_sq[start:stop], labels[start:stop], sums, weight_in)
+
+    def assign(start, stop):
+        sums = np.zeros((n_clusters, n_features))  # sum_{i in S_j} w_i x_i
+        weight_in = np.zeros(n_clusters)  # sum_{i in S_j} w_i
+        inertia = _lloyd_kernel(X[start:stop], centers, centers_sq, weight[start:stop],
+                                x_sq[start:stop], labels[start:stop], sums, weight_in)
+        return sums, weight_in, inertia
+
+    parts = _map_rows(assign, n_samples)
+    sums = sum(p[0] for p in parts)
+    weight_in = sum(p[1] for p in parts)
+    inertia = sum(p[2] for p in parts)
 
     reseeded = np.flatnonzero(weight_in == 0)
     if reseeded.size:
         reseeded = _reseed_empty(X, weight, centers, labels, sums, weight_in, reseeded)
-
-    new_centers = centers.copy()
-    filled = weight_in > 0
-    # c_j = sum_{i in S_j} w_i x_i / sum_{i in S_j} w_i
-    new_centers[filled] = sums[filled] / weight_in[filled, None]
+        filled = weight_in > 0
+        new_centers = centers.copy()
+        new_centers[filled] = sums[filled] / weight_in[filled, None]
+    else:
+        # c_j = sum_{i in S_j} w_i x_i / sum_{i in S_j} w_i
+        new_centers = sums / weight_in[:, None]
     return labels, new_centers, float(inertia), reseeded
 
 
@@ -223,26 +308,16 @@ def _reseed_empty(X, weight, centers, labels, sums, weight_in, empty):
     return np.asarray(done, dtype=np.intp)
 
 
-def _labels_and_distances(X, centers, x_squared_norms=None):
-    """Nearest centre and squared distance to it for every row (GEMM + fused argmin)."""
+def _labels_and_distances(X, centers):
+    """Nearest centre and exact squared distance to it for every row, (n,) and (n,)."""
     n_samples = X.shape[0]
-    x_sq = _squared_norms(X) if x_squared_norms is None else x_squared_norms
-    centers_sq = _squared_norms(centers)
-    centers_t = np.ascontiguousarray(centers.T)  # (d, k)
+    centers = np.ascontiguousarray(centers, dtype=np.float64)
     labels = np.empty(n_samples, dtype=np.int32)
     min_d2 = np.empty(n_samples)
-    step = _block_rows(centers.shape[0])
-    for start in range(0, n_samples, step):
-        stop = min(start + step, n_samples)
-        cross = X[start:stop] @ centers_t  # (m, d) @ (d, k) -> (m, k)
-        _assign(cross, centers_sq, x_sq[start:stop], labels[start:stop], min_d2[start:stop])
+    centers_sq = _squared_norms(centers)  # (k,)
+    _map_rows(lambda start, stop: _nearest_kernel(X[start:stop], centers, centers_sq,
+                                                  labels[start:stop], min_d2[start:stop]), n_samples)
     return labels, min_d2
-
-
-def _exact_inertia(X, centers, labels, weight):
-    # sum_i w_i ||x_i - c_{label_i}||^2, from the differences (no cancellation)
-    diff = X - centers[labels]
-    return float(np.einsum("ij,ij->i", diff, diff) @ weight)
 
 
 def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None,
@@ -289,28 +364,28 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None,
 
     centers = np.empty((n_clusters, n_features))
     indices = np.empty(n_clusters, dtype=np.intp)
-    first = rng.choice(n_samples, p=weight / weight.sum())
+    if np.all(weight == weight[0]):
+        first = int(rng.integers(n_samples))  # uniform: the same draw, without building p
+    else:
+        first = rng.choice(n_samples, p=weight / weight.sum())
     centers[0], indices[0] = X[first], first
-    # D(x_i)^2 = ||x_i||^2 - 2 x_i.c + ||c||^2 for the one centre so far, (n,)
-    closest = np.maximum(x_sq - 2.0 * (X @ X[first]) + x_sq[first], 0.0)
-    potential = float(closest @ weight)
+    # D(x_i)^2 = ||x_i||^2 - 2 x_i.c + ||c||^2, the squared distance to the nearest centre so
+    # far, and its running sum (the unnormalised CDF of the next draw), (n,)
+    closest = np.full(n_samples, np.inf)
+    cdf = np.empty(n_samples)
+    cross = X @ X[first]  # (n, d) @ (d,) -> (n,)
+    potential = _take_candidate(cross[:, None], x_sq[[first]], 0, x_sq, weight, closest, cdf)
+    potentials = np.empty(n_local_trials)
     for c in range(1, n_clusters):
         # draw candidates t with P(t) = w_t D(x_t)^2 / potential (inverse CDF)
-        cdf = np.cumsum(weight * closest)
         draws = rng.random(n_local_trials) * potential
         candidates = np.minimum(np.searchsorted(cdf, draws), n_samples - 1)
-        # squared distances from every sample to each candidate: (t, d) @ (d, n) -> (t, n)
-        d2 = X[candidates] @ X.T
-        d2 *= -2.0
-        d2 += x_sq
-        d2 += x_sq[candidates, None]
-        np.maximum(d2, 0.0, out=d2)
-        # D(x)^2 if the candidate joined the centres
-        np.minimum(d2, closest, out=d2)
-        potentials = d2 @ weight  # (t,)
+        # x_i . x_t for every sample and candidate: (n, d) @ (d, t) -> (n, t)
+        cross = X @ np.ascontiguousarray(X[candidates].T)
+        # potential sum_i w_i min(D(x_i)^2, ||x_i - x_t||^2) if candidate t joined
+        _candidate_potentials(cross, x_sq[candidates], x_sq, weight, closest, potentials)
         best = int(np.argmin(potentials))
-        potential = float(potentials[best])
-        closest = d2[best]
+        potential = _take_candidate(cross, x_sq[candidates], best, x_sq, weight, closest, cdf)
         centers[c], indices[c] = X[candidates[best]], candidates[best]
     return centers, indices
 
@@ -323,7 +398,6 @@ def _kmeans_single(X, weight, centers, max_iter, tol, x_sq):
     labels_old = None
     rows = []
     events = []
-    strict = False
     for iteration in range(1, max_iter + 1):
         labels, new_centers, inertia, reseeded = _lloyd_step(X, centers, weight, x_sq)
         # total squared movement of the centres, sum_j ||c_j' - c_j||^2
@@ -335,17 +409,13 @@ def _kmeans_single(X, weight, centers, max_iter, tol, x_sq):
             events.append((iteration, reseeded.tolist()))
         rows.append(row)
         centers = new_centers
-        if labels_old is not None and np.array_equal(labels, labels_old):
-            strict = True
-            break
-        if shift <= tol:
+        if changed == 0 or shift <= tol:
             break
         labels_old = labels
-    if not strict:
-        # one more assignment so that the labels belong to the final centres
-        labels, _ = _labels_and_distances(X, centers, x_sq)
-    inertia = _exact_inertia(X, centers, labels, weight)
-    return labels, inertia, centers, iteration, rows, events
+    # A last assignment to the final centres: the labels belong to them and the inertia
+    # is theirs.  (After a stop with no label change it reproduces the same labels.)
+    labels, d2 = _labels_and_distances(X, centers)
+    return labels, float(d2 @ weight), centers, iteration, rows, events
 
 
 # ---------------------------------------------------------------------------
@@ -468,21 +538,22 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
 
         best = None
         all_events = []
-        for run in range(1, n_init + 1):
-            if isinstance(init, str) and init == "k-means++":
-                centers, _ = kmeans_plusplus(X, self.n_clusters, sample_weight=weight,
-                                             x_squared_norms=x_sq, random_state=rng)
-            elif isinstance(init, str):
-                chosen = rng.choice(X.shape[0], size=self.n_clusters, replace=False,
-                                    p=weight / weight.sum())
-                centers = X[chosen]
-            else:
-                centers = init - x_mean
-            labels, inertia, centers, n_iter, rows, events = _kmeans_single(
-                X, weight, centers, self.max_iter, tol, x_sq)
-            all_events += [(run, it, clusters) for it, clusters in events]
-            if best is None or inertia < best[1]:
-                best = (labels, inertia, centers, n_iter, rows)
+        with _single_threaded_blas():
+            for run in range(1, n_init + 1):
+                if isinstance(init, str) and init == "k-means++":
+                    centers, _ = kmeans_plusplus(X, self.n_clusters, sample_weight=weight,
+                                                 x_squared_norms=x_sq, random_state=rng)
+                elif isinstance(init, str):
+                    chosen = rng.choice(X.shape[0], size=self.n_clusters, replace=False,
+                                        p=weight / weight.sum())
+                    centers = X[chosen]
+                else:
+                    centers = init - x_mean
+                labels, inertia, centers, n_iter, rows, events = _kmeans_single(
+                    X, weight, centers, self.max_iter, tol, x_sq)
+                all_events += [(run, it, clusters) for it, clusters in events]
+                if best is None or inertia < best[1]:
+                    best = (labels, inertia, centers, n_iter, rows)
 
         labels, inertia, centers, n_iter, rows = best
         if all_events:
@@ -558,5 +629,5 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         check_is_fitted(self)
         Xc, centers = self._centred(X)
         weight = _check_sample_weight(sample_weight, Xc, dtype=np.float64)
-        labels, _ = _labels_and_distances(Xc, centers)
-        return -_exact_inertia(Xc, centers, labels, weight)
+        _, d2 = _labels_and_distances(Xc, centers)
+        return -float(d2 @ weight)
