@@ -141,10 +141,10 @@ def test_linear_gd_warns_and_diverges_clearly(rng):
     y = X @ [1.0, 2.0, 3.0]
     with pytest.warns(ConvergenceWarning, match="max_iter=3"):
         LinearRegression(solver="gd", max_iter=3).fit(X, y)
-    with pytest.raises(FloatingPointError, match="learning_rate"), \
-            warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        LinearRegression(solver="gd", learning_rate=1e3, max_iter=500).fit(X, y)
+    with pytest.raises(ValueError, match="learning_rate=1e\\+03 is too large"):
+        LinearRegression(solver="gd", learning_rate=1e3, max_iter=5000).fit(X, y)
+    with pytest.raises(ValueError, match="learning_rate=1e\\+03 is too large"):
+        LogisticRegression(solver="gd", learning_rate=1e3, max_iter=5000).fit(X, y > 0)
 
 
 def test_linear_lstsq_has_empty_history():
@@ -418,3 +418,27 @@ def test_save_load_round_trip(make, tmp_path):
     if hasattr(model, "predict_proba"):
         np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     assert [dict(r) for r in loaded.history_] == [dict(r) for r in model.history_]
+
+
+# ---------------------------------------------------------------------------
+# Registry entries (linear family): runs, comparisons and figures
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, dataset, stems", [
+    ("linear-regression", None, ("regression-line", "gradient-descent")),
+    ("logistic-regression", "iris", ("moons-boundary", "solvers")),
+])
+def test_registry_entry_runs_and_draws(name, dataset, stems, tmp_path):
+    from mlatlas.atlas import get, run_entry
+
+    entry = get(name)
+    result = run_entry(entry, dataset=dataset, params=dict(entry.demo_params), out_dir=str(tmp_path))
+    assert (tmp_path / "metrics.json").exists()
+    for stem in stems:
+        assert (tmp_path / f"{stem}.png").stat().st_size > 0
+    if name == "linear-regression":
+        assert result.comparison["max_coef_difference_relative"] < 1e-8
+    else:
+        assert result.comparison["max_coef_difference"] < 1e-3
+        assert result.comparison["prediction_agreement"] == 1.0

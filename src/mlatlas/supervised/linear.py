@@ -121,6 +121,13 @@ def _check_iterative_params(est) -> None:
                        allow_none=True)
 
 
+def _raise_diverged(eta: float, epoch: int) -> None:
+    raise ValueError(
+        f"learning_rate={eta:.3g} is too large: gradient descent diverged (the loss became "
+        f"infinite at iteration {epoch}); use learning_rate=None for the safe step 1/L."
+    )
+
+
 def _largest_eigenvalue(gram: np.ndarray) -> float:
     """The largest eigenvalue of a symmetric positive semi-definite matrix."""
     return float(scipy.linalg.eigvalsh(gram, subset_by_index=[gram.shape[0] - 1] * 2)[0])
@@ -226,7 +233,9 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             W = self._fit_lstsq(Xc, yc, sw)  # (p, k)
             self.n_iter_ = 1  # one direct solve
         else:
-            W = self._fit_gd(Xc, yc, sw)
+            W, detail = self._fit_gd(Xc, yc, sw)
+            if detail:
+                warn_not_converged(self, self.max_iter, detail)
 
         # b = y_bar - x_bar . w
         intercept = y_bar - x_bar @ W  # (k,)
@@ -267,7 +276,10 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             # r = y - X w
             r = yc - Xc @ W  # (n, k)
             # L = 1/(2S) sum_i s_i r_i^2
-            loss = 0.5 * float(np.sum(sw @ (r * r))) / S
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = 0.5 * float(np.sum(sw @ (r * r))) / S
+            if not np.isfinite(loss):
+                _raise_diverged(eta, epoch)
             # grad = -X^T (s * r) / S
             grad = -(Xs.T @ r)  # (p, k)
             grad_max = float(np.max(np.abs(grad))) if grad.size else 0.0
@@ -281,14 +293,9 @@ class LinearRegression(RegressorMixin, BaseEstimator):
                 break
             W = W - eta * grad
         self.n_iter_ = epoch
-        if not np.all(np.isfinite(W)):
-            raise FloatingPointError(
-                f"gradient descent diverged (learning_rate={eta:.3g} is too large); "
-                "use learning_rate=None for the safe step 1/L."
-            )
-        if not converged:
-            warn_not_converged(self, self.max_iter, f"max|grad| = {grad_max:.3g} > tol * initial = {self.tol * grad0:.3g}")
-        return W
+        detail = "" if converged else (
+            f"max|grad| = {grad_max:.3g} > tol * initial = {self.tol * grad0:.3g}")
+        return W, detail
 
     def predict(self, X):
         """Predicted values ``b + X w``.
@@ -413,14 +420,16 @@ class _LogisticObjective:
             return H
         K = self.n_outputs
         P = _log_softmax_parts(z)[1].T  # (n, K)
-        H = np.empty((K * q, K * q))
+        Xt = np.hstack([X, np.ones((self.n_samples, 1))]) if self.fit_intercept else X  # (n, q)
+        # block (k, j) = X~^T diag(s (p_k [k == j] - p_k p_j) / S) X~, assembled as
+        # blockdiag_k(X~^T diag(s p_k / S) X~) - A^T diag(s / S) A with A = [p_1 X~, ..., p_K X~]
+        root = np.sqrt(self.w_mean)
+        # rows of A scaled by sqrt(s_i / S); B^T B lets BLAS use its symmetric product
+        B = ((root[:, None] * P)[:, :, None] * Xt[:, None, :]).reshape(self.n_samples, K * q)
+        H = -(B.T @ B)  # (K q, n) @ (n, K q) -> (K q, K q)
         for k in range(K):
-            for j in range(k, K):
-                # block (k, j) = X~^T diag(s (p_k [k == j] - p_k p_j) / S) X~
-                d = self.w_mean * (P[:, k] * ((k == j) - P[:, j]))
-                block = _weighted_gram(X, d, self.fit_intercept)
-                H[k * q:(k + 1) * q, j * q:(j + 1) * q] = block
-                H[j * q:(j + 1) * q, k * q:(k + 1) * q] = block.T
+            H[k * q:(k + 1) * q, k * q:(k + 1) * q] += _weighted_gram(
+                X, self.w_mean * P[:, k], self.fit_intercept)
         weights = np.tile(np.r_[np.ones(p), np.zeros(q - p)], K).astype(bool)
         H[weights, weights] += self.alpha
         return H
@@ -554,10 +563,7 @@ def _solve_gd(obj, theta0, max_iter, tol, history, learning_rate):
         grad_max = float(np.max(np.abs(grad)))
         history.record(iteration=iteration, objective=loss, grad_max=grad_max)
         if not np.isfinite(loss):
-            raise FloatingPointError(
-                f"gradient descent diverged (learning_rate={eta:.3g} is too large); "
-                "use learning_rate=None for the safe step 1/L."
-            )
+            _raise_diverged(eta, iteration)
         if grad_max <= tol:
             return theta, iteration, True, ""
         if iteration == max_iter:
