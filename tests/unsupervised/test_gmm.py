@@ -40,7 +40,7 @@ def test_log_gaussian_matches_scipy(kind, rng):
     A = rng.normal(size=(k, d, d))
     covs = {"full": A @ np.swapaxes(A, 1, 2) + np.eye(d), "tied": A[0] @ A[0].T + np.eye(d),
             "diag": rng.uniform(0.5, 2.0, (k, d)), "spherical": rng.uniform(0.5, 2.0, k)}[kind]
-    got = _log_gaussian(X, means, _precisions_cholesky(covs, kind), kind)
+    got = _log_gaussian(X, means, _precisions_cholesky(covs, kind), kind).T  # (n, K)
     full = _as_full(covs, kind, k, d)
     expected = np.column_stack([stats.multivariate_normal(means[j], full[j]).logpdf(X) for j in range(k)])
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-9)
@@ -49,7 +49,7 @@ def test_log_gaussian_matches_scipy(kind, rng):
 def test_m_step_by_hand():
     # 1-D, two components, fixed responsibilities
     X = np.array([[0.0], [1.0], [2.0], [10.0]])
-    resp = np.array([[1.0, 0.0], [0.5, 0.5], [1.0, 0.0], [0.0, 1.0]])
+    resp = np.array([[1.0, 0.0], [0.5, 0.5], [1.0, 0.0], [0.0, 1.0]]).T  # component-major (K, n)
     nk, means, covs = _m_step(X, resp, 0.0, "full")
     np.testing.assert_allclose(nk, [2.5, 1.5])
     # mu_0 = (0 + 0.5 + 2) / 2.5 = 1.0;  mu_1 = (0.5 + 10) / 1.5 = 7
@@ -68,7 +68,7 @@ def test_e_step_responsibilities_are_posteriors():
     prec_chol = _precisions_cholesky(np.array([1.0, 4.0]), "spherical")
     mean_ll, log_resp = _e_step(X, weights, means, prec_chol, "spherical")
     dens = weights * np.column_stack([stats.norm(0, 1).pdf(X[:, 0]), stats.norm(3, 2).pdf(X[:, 0])])
-    np.testing.assert_allclose(np.exp(log_resp), dens / dens.sum(axis=1, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(np.exp(log_resp).T, dens / dens.sum(axis=1, keepdims=True), rtol=1e-12)
     assert mean_ll == pytest.approx(np.log(dens.sum(axis=1)).mean(), rel=1e-12)
 
 

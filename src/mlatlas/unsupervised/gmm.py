@@ -73,27 +73,35 @@ def _ill_defined(detail: str = "") -> ValueError:
 
 # ---------------------------------------------------------------------------
 # M-step: weights, means, covariances from responsibilities
+#
+# Internally responsibilities and log densities are laid out component-major, (K, n):
+# the sums over components then run along the first axis, which NumPy does with
+# whole-row operations, instead of many length-K reductions.
 # ---------------------------------------------------------------------------
 
 
 def _m_step(X, resp, reg_covar, covariance_type):
-    """Maximum-likelihood parameters given responsibilities ``resp`` (n, K).
+    """Maximum-likelihood parameters given responsibilities ``resp`` (K, n).
 
     Returns ``nk`` (K,) soft counts, ``means`` (K, d) and the covariances in the shape of
     ``covariance_type``.
     """
     n_samples, n_features = X.shape
     # N_k = sum_i r_ik  (a tiny floor keeps empty components finite)
-    nk = resp.sum(axis=0) + 10 * np.finfo(resp.dtype).eps
+    nk = resp.sum(axis=1) + 10 * np.finfo(resp.dtype).eps
     # mu_k = sum_i r_ik x_i / N_k: (K, n) @ (n, d) -> (K, d)
-    means = (resp.T @ X) / nk[:, None]
+    means = (resp @ X) / nk[:, None]
 
     if covariance_type == "full":
         covariances = np.empty((len(nk), n_features, n_features))
+        X_t = np.ascontiguousarray(X.T)  # (d, n): the loop below works on whole rows
+        sqrt_resp = np.sqrt(resp)
         for k in range(len(nk)):
-            diff = X - means[k]  # (n, d)
-            # Sigma_k = sum_i r_ik (x_i - mu_k)(x_i - mu_k)^T / N_k: (d, n) @ (n, d) -> (d, d)
-            covariances[k] = (resp[:, k] * diff.T) @ diff / nk[k]
+            # a = sqrt(r_ki) (x_i - mu_k) as columns, (d, n)
+            a = X_t - means[k][:, None]
+            a *= sqrt_resp[k]
+            # Sigma_k = sum_i r_ki (x_i - mu_k)(x_i - mu_k)^T / N_k = a a^T / N_k: (d, n) @ (n, d)
+            covariances[k] = (a @ a.T) / nk[k]
             covariances[k].flat[:: n_features + 1] += reg_covar
         return nk, means, covariances
     # The moment formulas below subtract two large numbers when the data sit far from
@@ -108,7 +116,7 @@ def _m_step(X, resp, reg_covar, covariance_type):
         covariance.flat[:: n_features + 1] += reg_covar
         return nk, means, covariance
     # diagonal variances: sigma_kf^2 = sum_i r_ik x_if^2 / N_k - mu_kf^2, (K, d)
-    avg_x2 = (resp.T @ (Xc * Xc)) / nk[:, None]
+    avg_x2 = (resp @ (Xc * Xc)) / nk[:, None]  # (K, n) @ (n, d) -> (K, d)
     variances = avg_x2 - means_c**2
     np.maximum(variances, 0.0, out=variances)  # rounding can leave tiny negatives
     variances += reg_covar
@@ -138,18 +146,6 @@ def _precisions_cholesky(covariances, covariance_type):
     return 1.0 / np.sqrt(covariances)
 
 
-def _covariances_from_precisions_cholesky(prec_chol, covariance_type):
-    """``Sigma = (U U^T)^{-1}`` back from the stored factor."""
-    if covariance_type in ("full", "tied"):
-        mats = prec_chol[None] if covariance_type == "tied" else prec_chol
-        out = np.empty_like(mats)
-        for k, u in enumerate(mats):
-            u_inv = linalg.inv(u)
-            out[k] = u_inv.T @ u_inv  # (U U^T)^{-1} = U^{-T} U^{-1}
-        return out[0] if covariance_type == "tied" else out
-    return 1.0 / prec_chol**2
-
-
 def _precisions_from_cholesky(prec_chol, covariance_type):
     if covariance_type == "full":
         return prec_chol @ np.swapaxes(prec_chol, 1, 2)  # U_k U_k^T, (K, d, d)
@@ -164,7 +160,7 @@ def _precisions_from_cholesky(prec_chol, covariance_type):
 
 
 def _log_gaussian(X, means, prec_chol, covariance_type):
-    """``log N(x_i | mu_k, Sigma_k)`` for every sample and component, (n, K)."""
+    """``log N(x_i | mu_k, Sigma_k)`` for every component and sample, (K, n)."""
     n_samples, n_features = X.shape
     n_components = means.shape[0]
     # Densities do not change when data and means move together; measuring from the
@@ -175,54 +171,54 @@ def _log_gaussian(X, means, prec_chol, covariance_type):
         if covariance_type == "full":
             # log|Sigma_k|^{-1/2} = sum_f log U_k,ff
             log_det = np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)  # (K,)
-            # all components in one product: (n, d) @ (d, K*d) -> (n, K*d)
-            stacked = np.ascontiguousarray(np.transpose(prec_chol, (1, 0, 2))).reshape(n_features, -1)
-            # mu_k^T U_k for every k, (K, d)
+            # U_k^T x_i for all components in one product: (K*d, d) @ (d, n) -> (K, d, n)
+            u_t = np.swapaxes(prec_chol, 1, 2).reshape(n_components * n_features, n_features)
+            y = (u_t @ X.T).reshape(n_components, n_features, n_samples)
+            # U_k^T mu_k, (K, d)
             shift = np.einsum("kf,kfg->kg", means, prec_chol)
+            # U_k^T (x_i - mu_k) = U_k^T x_i - U_k^T mu_k
+            y -= shift[:, :, None]
         else:
             log_det = np.full(n_components, np.log(np.diag(prec_chol)).sum())
-            stacked = prec_chol  # (d, d)
-            shift = means @ prec_chol  # (K, d)
-        projected = X @ stacked
-        if covariance_type == "full":
-            # (x_i - mu_k)^T U_k = x_i^T U_k - mu_k^T U_k, laid out as (n, K, d)
-            y = projected.reshape(n_samples, n_components, n_features) - shift
-        else:
-            y = projected[:, None, :] - shift  # (n, 1, d) - (K, d) -> (n, K, d)
-        mahalanobis = np.einsum("nkd,nkd->nk", y, y)
+            projected = prec_chol.T @ X.T  # U^T x_i: (d, d) @ (d, n) -> (d, n)
+            shift = means @ prec_chol  # U^T mu_k as rows, (K, d)
+            y = projected[None, :, :] - shift[:, :, None]  # (K, d, n)
+        np.square(y, out=y)
+        # ||U_k^T (x_i - mu_k)||^2 = (x_i - mu_k)^T Sigma_k^{-1} (x_i - mu_k), (K, n)
+        mahalanobis = y.sum(axis=1)
     elif covariance_type == "diag":
         # sum_f ((x_f - mu_kf) / sigma_kf)^2 expanded: x^2 p^2 - 2 x mu p^2 + mu^2 p^2, p = 1/sigma
         precisions = prec_chol**2  # (K, d)
         log_det = np.log(prec_chol).sum(axis=1)
-        mahalanobis = ((means**2 * precisions).sum(axis=1)
-                       - 2.0 * (X @ (means * precisions).T)  # (n, d) @ (d, K) -> (n, K)
-                       + (X**2) @ precisions.T)
+        mahalanobis = ((means**2 * precisions).sum(axis=1)[:, None]
+                       - 2.0 * ((means * precisions) @ X.T)  # (K, d) @ (d, n) -> (K, n)
+                       + precisions @ (X**2).T)
     else:  # spherical
         precisions = prec_chol**2  # (K,)
         log_det = n_features * np.log(prec_chol)
-        mahalanobis = ((means**2).sum(axis=1) * precisions
-                       - 2.0 * (X @ means.T) * precisions  # (n, d) @ (d, K) -> (n, K)
-                       + np.outer((X**2).sum(axis=1), precisions))
+        # ||x - mu_k||^2 = ||x||^2 - 2 x.mu_k + ||mu_k||^2: (K, d) @ (d, n) -> (K, n)
+        sq_dist = (means**2).sum(axis=1)[:, None] - 2.0 * (means @ X.T) + np.einsum("ij,ij->i", X, X)
+        mahalanobis = precisions[:, None] * sq_dist
     # log N = -d/2 log(2 pi) + log|Sigma|^{-1/2} - 1/2 (x - mu)^T Sigma^{-1} (x - mu)
-    return -0.5 * (n_features * _LOG_2PI + mahalanobis) + log_det
+    return -0.5 * (n_features * _LOG_2PI + mahalanobis) + log_det[:, None]
 
 
-def _logsumexp_rows(a):
-    """``log sum_k exp(a_ik)`` per row, stable: ``m + log sum_k exp(a_ik - m)``."""
-    m = a.max(axis=1)
+def _logsumexp(a):
+    """``log sum_k exp(a_ki)`` over the first axis, stable: ``m + log sum_k exp(a_ki - m)``."""
+    m = a.max(axis=0)
     m[~np.isfinite(m)] = 0.0
-    return m + np.log(np.exp(a - m[:, None]).sum(axis=1))
+    return m + np.log(np.exp(a - m).sum(axis=0))
 
 
 def _e_step(X, weights, means, prec_chol, covariance_type):
-    """Mean log-likelihood and log responsibilities ``log r_ik`` (n, K)."""
-    # log pi_k + log N(x_i | mu_k, Sigma_k), (n, K)
-    weighted = _log_gaussian(X, means, prec_chol, covariance_type) + np.log(weights)
-    # log p(x_i) = log sum_k pi_k N(x_i | mu_k, Sigma_k)
-    log_px = _logsumexp_rows(weighted)
-    # log r_ik = log pi_k + log N(x_i | mu_k, Sigma_k) - log p(x_i)
-    log_resp = weighted - log_px[:, None]
-    return float(log_px.mean()), log_resp
+    """Mean log-likelihood and log responsibilities ``log r_ki``, (K, n)."""
+    # log pi_k + log N(x_i | mu_k, Sigma_k), (K, n)
+    weighted = _log_gaussian(X, means, prec_chol, covariance_type) + np.log(weights)[:, None]
+    # log p(x_i) = log sum_k pi_k N(x_i | mu_k, Sigma_k), (n,)
+    log_px = _logsumexp(weighted)
+    # log r_ki = log pi_k + log N(x_i | mu_k, Sigma_k) - log p(x_i)
+    weighted -= log_px
+    return float(log_px.mean()), weighted
 
 
 # ---------------------------------------------------------------------------
@@ -360,11 +356,11 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             from .kmeans import KMeans
 
             labels = KMeans(n_clusters=k, n_init=1, random_state=rng).fit(X).labels_
-            resp = np.zeros((n_samples, k))
-            resp[np.arange(n_samples), labels] = 1.0
+            resp = np.zeros((k, n_samples))  # one-hot, component-major (K, n)
+            resp[labels, np.arange(n_samples)] = 1.0
             return resp
-        resp = rng.uniform(size=(n_samples, k))
-        return resp / resp.sum(axis=1, keepdims=True)
+        resp = rng.uniform(size=(n_samples, k)).T  # (K, n), same draws as row-major
+        return resp / resp.sum(axis=0)
 
     def _initialise(self, X, rng, weights_init, means_init, precisions_init):
         """Parameters from the initial responsibilities, overridden by any ``*_init``."""
@@ -447,23 +443,24 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.lower_bound_ = float(lower_bound)
         self.history_ = history
         # labels from the final parameters, so that fit_predict(X) == fit(X).predict(X)
-        return self._log_resp(X).argmax(axis=1)
+        return self._log_resp(X).argmax(axis=0)
 
     # -- using the fitted model ----------------------------------------------
     def _log_weighted(self, X):
-        # log pi_k + log N(x_i | mu_k, Sigma_k), (n, K)
+        # log pi_k + log N(x_i | mu_k, Sigma_k), (K, n)
         return (_log_gaussian(X, self.means_, self.precisions_cholesky_, self.covariance_type)
-                + np.log(self.weights_))
+                + np.log(self.weights_)[:, None])
 
     def _log_resp(self, X):
+        # log r_ki, (K, n)
         weighted = self._log_weighted(X)
-        return weighted - _logsumexp_rows(weighted)[:, None]
+        return weighted - _logsumexp(weighted)
 
     def score_samples(self, X):
         """``log p(x_i)`` for each row of ``X``, (n_samples,)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return _logsumexp_rows(self._log_weighted(X))
+        return _logsumexp(self._log_weighted(X))
 
     def score(self, X, y=None):
         """Mean log-likelihood per sample of ``X``."""
@@ -473,13 +470,13 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         """Responsibilities ``p(z = k | x_i)``, (n_samples, n_components)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return np.exp(self._log_resp(X))
+        return np.exp(self._log_resp(X)).T  # (n, K)
 
     def predict(self, X):
         """Most probable component of each row of ``X``, (n_samples,)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self._log_weighted(X).argmax(axis=1)
+        return self._log_weighted(X).argmax(axis=0)
 
     def sample(self, n_samples=1):
         """Draw ``n_samples`` points from the fitted mixture.
