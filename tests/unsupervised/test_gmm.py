@@ -14,6 +14,16 @@ from mlatlas.unsupervised.gmm import _e_step, _log_gaussian, _m_step, _precision
 KINDS = ("full", "tied", "diag", "spherical")
 
 
+@pytest.fixture(autouse=True)
+def _one_native_thread():
+    """Run OpenMP/BLAS on one thread: results do not depend on it, and on a busy machine
+    (parallel test workers) extra native threads only fight over the cores."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 @pytest.fixture(scope="module")
 def data():
     return {name: datasets.load(name).X for name in ("blobs", "iris")}

@@ -15,6 +15,16 @@ from mlatlas.unsupervised.kmeans import EmptyClusterWarning, _lloyd_step, kmeans
 N_CLUSTERS = {"blobs": 4, "iris": 3, "digits": 10}
 
 
+@pytest.fixture(autouse=True)
+def _one_native_thread():
+    """Run OpenMP/BLAS on one thread: results do not depend on it, and on a busy machine
+    (parallel test workers) extra native threads only fight over the cores."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 @pytest.fixture(scope="module")
 def data():
     return {name: datasets.load(name).X for name in N_CLUSTERS}
@@ -98,7 +108,7 @@ def test_same_start_with_sample_weight_as_sklearn(data):
 @pytest.mark.parametrize("name", ["blobs", "iris", "digits"])
 def test_best_of_n_init_not_worse_than_sklearn(data, name):
     X, k = data[name], N_CLUSTERS[name]
-    for seed in range(3):
+    for seed in range(5):
         ours = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(X)
         ref = SkKMeans(n_clusters=k, n_init=10, random_state=seed).fit(X)
         assert ours.inertia_ <= ref.inertia_ * 1.001, (seed, ours.inertia_, ref.inertia_)
