@@ -397,10 +397,12 @@ class DictionaryLearning(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         alpha = float(self.alpha)
 
         with _blas_threads(n_components):
-            self._learn(X, n_components, alpha, rng)
+            converged = self._learn(X, n_components, alpha, rng)
+        if not converged and self.max_iter > 1:
+            warn_not_converged(self, self.max_iter, f"objective {self.error_[-1]:.6g}")
         return self
 
-    def _learn(self, X: np.ndarray, n_components: int, alpha: float, rng: np.random.Generator) -> None:
+    def _learn(self, X: np.ndarray, n_components: int, alpha: float, rng: np.random.Generator) -> bool:
         """Alternate sparse coding and dictionary updates from the SVD initialisation."""
         code, dictionary = _svd_init(X, n_components)  # (n, k), (k, p)
         history = History()
@@ -423,12 +425,11 @@ class DictionaryLearning(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             if iteration > 0 and errors[-2] - errors[-1] < self.tol * errors[-1]:
                 converged = True
                 break
-        if not converged and self.max_iter > 1:
-            warn_not_converged(self, self.max_iter, f"objective {errors[-1]:.6g}")
         self.components_ = dictionary
         self.error_ = np.asarray(errors)
         self.history_ = history
         self.n_iter_ = len(errors)
+        return converged
 
     def transform(self, X: Any) -> np.ndarray:
         """Sparse codes of X on the learned atoms: (n_samples, n_components)."""
