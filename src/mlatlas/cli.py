@@ -104,8 +104,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from .atlas import get
     from .report.summary import run_demo
 
+    for name in args.only or ():
+        try:
+            get(name)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     return run_demo(out_dir=args.out, only=args.only, figures=not args.no_figures, seed=args.seed)
 
 
