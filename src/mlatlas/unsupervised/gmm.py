@@ -55,6 +55,7 @@ from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..base import ConvergenceWarning, History, check_option, check_random_state, check_scalar_param
+from .kmeans import KMeans, _single_threaded_blas
 
 __all__ = ["GaussianMixture"]
 
@@ -353,8 +354,6 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     def _initial_resp(self, X, rng):
         n_samples, k = X.shape[0], self.n_components
         if self.init_params == "kmeans":
-            from .kmeans import KMeans
-
             labels = KMeans(n_clusters=k, n_init=1, random_state=rng).fit(X).labels_
             resp = np.zeros((k, n_samples))  # one-hot, component-major (K, n)
             resp[labels, np.arange(n_samples)] = 1.0
@@ -400,6 +399,12 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         weights_init, means_init, precisions_init = self._check_params(X)
         rng = check_random_state(self.random_state)
+        # The products here are small and the rest is memory-bound element-wise work:
+        # BLAS threads gain little and, on a busy machine, cost a great deal.
+        with _single_threaded_blas():
+            return self._fit(X, rng, weights_init, means_init, precisions_init)
+
+    def _fit(self, X, rng, weights_init, means_init, precisions_init):
         kind = self.covariance_type
 
         best = None
