@@ -375,8 +375,13 @@ class _LogisticObjective:
         W, b = self.unpack(theta)
         if self.binary:
             return self.X @ W[0] + b[0]  # (n, p) @ (p,) -> (n,)
-        # class-major layout: reductions over classes then run along contiguous rows
-        return W @ self.X.T + b[:, None]  # (K, p) @ (p, n) -> (K, n)
+        # X @ W^T with W^T contiguous: (n, p) @ (p, K) -> (n, K).  (The same product written
+        # W @ X^T was up to 50x slower with multi-threaded OpenBLAS on a busy machine.)
+        scores = self.X @ np.ascontiguousarray(W.T)
+        # class-major copy (K, n): reductions over classes then run along contiguous rows
+        z = np.empty((self.n_outputs, self.n_samples))
+        np.add(scores.T, b[:, None], out=z)
+        return z
 
     def loss_gradient(self, theta):
         """(J / (C S), its gradient) in one pass over the data."""
