@@ -64,11 +64,13 @@ __all__ = ["KMeans", "EmptyClusterWarning", "kmeans_plusplus"]
 # Rows per block of the distance product: the (256, k) block of cross products stays in
 # the L1/L2 cache while the kernel scans it.
 _BLOCK_ROWS = 256
-# Large inputs are split over threads (the kernels release the GIL); below this many
-# rows per thread the hand-off costs more than it saves.
+# Large inputs are split over threads by rows (the kernels release the GIL); below this
+# many rows per thread the hand-off costs more than it saves, and the n_init starts
+# run side by side instead.
 _MIN_ROWS_PER_THREAD = 20_000
 _N_THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-_POOL: ThreadPoolExecutor | None = None
+_ROW_POOL: ThreadPoolExecutor | None = None
+_RUN_POOL: ThreadPoolExecutor | None = None
 _BLAS: object = None
 
 
@@ -185,16 +187,35 @@ def _squared_norms(X: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", X, X)
 
 
+def _row_threads(n_samples: int) -> int:
+    return max(1, min(_N_THREADS, n_samples // _MIN_ROWS_PER_THREAD))
+
+
 def _map_rows(fn, n_samples):
     """``[fn(start, stop) for each thread's share of the rows]``, in parallel when large."""
-    n_threads = min(_N_THREADS, n_samples // _MIN_ROWS_PER_THREAD)
-    if n_threads <= 1:
+    n_threads = _row_threads(n_samples)
+    if n_threads == 1:
         return [fn(0, n_samples)]
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=_N_THREADS, thread_name_prefix="mlatlas-kmeans")
+    global _ROW_POOL
+    if _ROW_POOL is None:
+        _ROW_POOL = ThreadPoolExecutor(max_workers=_N_THREADS, thread_name_prefix="mlatlas-kmeans-rows")
     bounds = np.linspace(0, n_samples, n_threads + 1).astype(int)
-    return list(_POOL.map(fn, bounds[:-1], bounds[1:]))
+    return list(_ROW_POOL.map(fn, bounds[:-1], bounds[1:]))
+
+
+def _map_runs(fn, n_runs, n_samples):
+    """``[fn(r) for r in range(n_runs)]``; the runs share the threads when the rows do not.
+
+    Small inputs are too small to split by rows, but independent starts are whole
+    tasks.  Each run draws from its own generator, so the result does not depend on
+    the scheduling.
+    """
+    if n_runs == 1 or _N_THREADS == 1 or _row_threads(n_samples) > 1:
+        return [fn(r) for r in range(n_runs)]
+    global _RUN_POOL
+    if _RUN_POOL is None:
+        _RUN_POOL = ThreadPoolExecutor(max_workers=_N_THREADS, thread_name_prefix="mlatlas-kmeans-runs")
+    return list(_RUN_POOL.map(fn, range(n_runs)))
 
 
 def _single_threaded_blas():
@@ -538,24 +559,31 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         # the convergence threshold, relative to the data's spread
         tol = float(np.mean(np.var(X, axis=0)) * self.tol)
 
+        # one generator per start: reproducible whichever thread runs which start
+        seeds = rng.integers(0, 2**63 - 1, size=n_init)
+
+        def one_run(run):
+            run_rng = np.random.default_rng(seeds[run])
+            if isinstance(init, str) and init == "k-means++":
+                centers, _ = kmeans_plusplus(X, self.n_clusters, sample_weight=weight,
+                                             x_squared_norms=x_sq, random_state=run_rng)
+            elif isinstance(init, str):
+                chosen = run_rng.choice(X.shape[0], size=self.n_clusters, replace=False,
+                                        p=weight / weight.sum())
+                centers = X[chosen]
+            else:
+                centers = init - x_mean
+            return _kmeans_single(X, weight, centers, self.max_iter, tol, x_sq)
+
+        with _single_threaded_blas():
+            runs = _map_runs(one_run, n_init, X.shape[0])
+
         best = None
         all_events = []
-        with _single_threaded_blas():
-            for run in range(1, n_init + 1):
-                if isinstance(init, str) and init == "k-means++":
-                    centers, _ = kmeans_plusplus(X, self.n_clusters, sample_weight=weight,
-                                                 x_squared_norms=x_sq, random_state=rng)
-                elif isinstance(init, str):
-                    chosen = rng.choice(X.shape[0], size=self.n_clusters, replace=False,
-                                        p=weight / weight.sum())
-                    centers = X[chosen]
-                else:
-                    centers = init - x_mean
-                labels, inertia, centers, n_iter, rows, events = _kmeans_single(
-                    X, weight, centers, self.max_iter, tol, x_sq)
-                all_events += [(run, it, clusters) for it, clusters in events]
-                if best is None or inertia < best[1]:
-                    best = (labels, inertia, centers, n_iter, rows)
+        for run, (labels, inertia, centers, n_iter, rows, events) in enumerate(runs, start=1):
+            all_events += [(run, it, clusters) for it, clusters in events]
+            if best is None or inertia < best[1]:
+                best = (labels, inertia, centers, n_iter, rows)
 
         labels, inertia, centers, n_iter, rows = best
         if all_events:
