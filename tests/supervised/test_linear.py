@@ -249,11 +249,12 @@ def _both(name, C, solver, tol=1e-10, max_iter=10000, sample_weight=None, fit_in
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)  # "when both converge"
         ours = LogisticRegression(C=C, solver=solver, tol=tol, max_iter=max_iter,
-                                  fit_intercept=fit_intercept).fit(X, y, sample_weight=sample_weight)
+                                  fit_intercept=fit_intercept)
+        ours.fit(X, y, sample_weight=sample_weight)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # sklearn stops on ftol at 1e-10
-        ref = sk.LogisticRegression(C=C, tol=1e-10, max_iter=10000,
-                                    fit_intercept=fit_intercept).fit(X, y, sample_weight=sample_weight)
+        ref = sk.LogisticRegression(C=C, tol=1e-10, max_iter=10000, fit_intercept=fit_intercept)
+        ref.fit(X, y, sample_weight=sample_weight)
     return ours, ref, X
 
 
@@ -433,7 +434,8 @@ def test_registry_entry_runs_and_draws(name, dataset, stems, tmp_path):
     from mlatlas.atlas import get, run_entry
 
     entry = get(name)
-    result = run_entry(entry, dataset=dataset, params=dict(entry.demo_params), out_dir=str(tmp_path))
+    result = run_entry(entry, dataset=dataset, params=dict(entry.demo_params),
+                       out_dir=str(tmp_path))
     assert (tmp_path / "metrics.json").exists()
     for stem in stems:
         assert (tmp_path / f"{stem}.png").stat().st_size > 0
