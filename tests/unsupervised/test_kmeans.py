@@ -163,6 +163,21 @@ def test_reproducible_and_seed_dependent(data):
     assert not np.allclose(a.cluster_centers_, c.cluster_centers_)
 
 
+def test_result_does_not_depend_on_threads(data, monkeypatch):
+    import mlatlas.unsupervised.kmeans as kmeans_module
+    from sklearn.datasets import make_blobs
+
+    big = make_blobs(n_samples=45_000, n_features=4, centers=5, cluster_std=2.0, random_state=1)[0]
+    for X, k, n_init in ((data["digits"], 10, 4), (big, 5, 2)):  # starts in parallel; rows in parallel
+        fits = []
+        for n_threads in (1, 2):
+            monkeypatch.setattr(kmeans_module, "_N_THREADS", n_threads)
+            fits.append(KMeans(k, n_init=n_init, random_state=3).fit(X))
+        np.testing.assert_array_equal(fits[0].labels_, fits[1].labels_)
+        assert fits[0].inertia_ == pytest.approx(fits[1].inertia_, rel=1e-12)
+        assert fits[0].n_iter_ == fits[1].n_iter_
+
+
 def test_kmeans_plusplus_spreads_and_respects_weights():
     rng = np.random.default_rng(0)
     groups = np.array([[0, 0], [50, 0], [0, 50], [50, 50]], dtype=float)
