@@ -159,32 +159,38 @@ def _push_sqeuclidean_tile(cross, x_sq, y_sq, y_start, heap_dist, heap_index):
 
 
 @njit(cache=True, nogil=True)
-def _minkowski_surrogate(x, y, p):
-    """sum_f |x_f - y_f|^p (p = 1: the distance itself; p = inf: max_f |x_f - y_f|)."""
-    acc = 0.0
-    if p == 1.0:
-        for f in range(x.shape[0]):
-            acc += abs(x[f] - y[f])
-    elif p == np.inf:
-        for f in range(x.shape[0]):
-            acc = max(acc, abs(x[f] - y[f]))
-    else:
-        for f in range(x.shape[0]):
-            acc += abs(x[f] - y[f]) ** p
-    return acc
+def _push_minkowski_tile(X_chunk, YT, y_start, y_stop, p, heap_dist, heap_index):
+    """Offer the training points y_start..y_stop-1 to the heaps of a chunk of queries (p != 2).
 
-
-@njit(cache=True, nogil=True)
-def _push_minkowski_rows(X_chunk, Y, p, heap_dist, heap_index):
-    """Offer every training point to the heaps of a chunk of queries (p != 2)."""
+    X_chunk : (n_x, d);  YT : (d, n_train), the training points as columns, so that
+    the innermost loop runs over neighbouring training points (SIMD-friendly) while
+    each distance still adds its features in order f = 0, 1, ..., d-1.
+    The value offered is sum_f |x_f - y_f|^p (for p = 1 the distance itself; for
+    p = inf, max_f |x_f - y_f|): the root is taken at the end, for the k winners only.
+    """
+    n_features = YT.shape[0]
+    width = y_stop - y_start
+    acc = np.empty(width)
     for i in range(X_chunk.shape[0]):
+        acc[:] = 0.0
+        for f in range(n_features):
+            x_f = X_chunk[i, f]
+            column = YT[f, y_start:y_stop]
+            if p == 1.0:
+                for j in range(width):
+                    acc[j] += abs(x_f - column[j])
+            elif p == np.inf:
+                for j in range(width):
+                    acc[j] = max(acc[j], abs(x_f - column[j]))
+            else:
+                for j in range(width):
+                    acc[j] += abs(x_f - column[j]) ** p
         dist_row = heap_dist[i]
         index_row = heap_index[i]
         worst = dist_row[0]
-        for j in range(Y.shape[0]):
-            d = _minkowski_surrogate(X_chunk[i], Y[j], p)
-            if d < worst:
-                _heap_replace_root(dist_row, index_row, d, j)
+        for j in range(width):
+            if acc[j] < worst:
+                _heap_replace_root(dist_row, index_row, acc[j], y_start + j)
                 worst = dist_row[0]
 
 
@@ -277,6 +283,8 @@ def brute_kneighbors(X, Y, k, *, p=2.0, Y_sq=None, n_threads=None):
     if p == 2.0:
         X_sq = _squared_row_norms(X)
         Y_sq = _squared_row_norms(Y) if Y_sq is None else Y_sq
+    else:
+        YT = np.ascontiguousarray(Y.T)  # (d, n_train)
 
     def search(start):
         stop = min(start + _TILE, n_queries)
@@ -291,7 +299,9 @@ def brute_kneighbors(X, Y, k, *, p=2.0, Y_sq=None, n_threads=None):
                 np.matmul(X_chunk, Y[y_start:y_stop].T, out=cross)
                 _push_sqeuclidean_tile(cross, X_sq[start:stop], Y_sq, y_start, dist_rows, index_rows)
         else:
-            _push_minkowski_rows(X_chunk, Y, p, dist_rows, index_rows)
+            for y_start in range(0, n_train, _TILE):
+                y_stop = min(y_start + _TILE, n_train)
+                _push_minkowski_tile(X_chunk, YT, y_start, y_stop, p, dist_rows, index_rows)
         _finish_rows(X_chunk, Y, p, dist_rows, index_rows)
 
     starts = range(0, n_queries, _TILE)
