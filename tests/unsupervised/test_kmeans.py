@@ -252,6 +252,16 @@ def test_bad_parameters(params, error, match):
         KMeans(**{"n_clusters": 2, **params}).fit(X)
 
 
+def test_bad_sample_weight():
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    with pytest.raises(ValueError, match="[Nn]egative"):
+        KMeans(2).fit(X, sample_weight=-np.ones(10))
+    with pytest.raises(ValueError, match="non-zero"):
+        KMeans(2).fit(X, sample_weight=np.zeros(10))
+    with pytest.raises(ValueError, match="shape"):
+        KMeans(2).fit(X, sample_weight=np.ones(3))
+
+
 def test_predict_needs_fit_and_same_width():
     from sklearn.exceptions import NotFittedError
 

@@ -278,7 +278,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     >>> rng = np.random.default_rng(0)
     >>> X = np.r_[rng.normal(-3, 1, (200, 1)), rng.normal(3, 1, (200, 1))]
     >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
-    >>> np.round(np.sort(gm.means_.ravel()), 1).tolist()
+    >>> np.round(np.sort(gm.means_.ravel())).tolist()
     [-3.0, 3.0]
     >>> gm.converged_
     True

@@ -548,7 +548,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         """
         X = validate_data(self, X, dtype=np.float64, order="C", copy=True)
         init, n_init = self._check_params(X)
-        weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         rng = check_random_state(self.random_state)
 
         # Centre the data: distances are unchanged, the expansion ||x||^2 - 2x.c + ||c||^2
