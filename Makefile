@@ -20,11 +20,15 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/mlatlas demo --out demo-output
 
+# Two pytest workers on two cores: each keeps BLAS to one thread so they do not
+# oversubscribe the machine (results are unchanged; only contention goes away).
+TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -q
 
 test-slow: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q -m slow
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -q -m slow
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --markdown BENCHMARKS.md
