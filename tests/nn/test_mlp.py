@@ -438,3 +438,28 @@ def test_mlp_entry_reports_both_models():
     assert [row.model for row in result.rows] == ["mlatlas", entry.reference_name]
     assert result.rows[0].metrics["accuracy"] > 0.85
     assert result.comparison["prediction_agreement"] > 0.85
+
+
+def test_blas_thread_limit_is_only_during_training(iris):
+    """Small steps train on one BLAS thread; the caller's setting is back afterwards."""
+    from threadpoolctl import threadpool_info
+
+    from mlatlas.nn import mlp
+
+    X, y = iris
+    seen = []
+    original = mlp._BaseMLP._run_epoch
+
+    def spy(self, *args, **kwargs):
+        seen.append([p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"])
+        return original(self, *args, **kwargs)
+
+    with threadpool_limits(2, user_api="blas"):
+        mlp._BaseMLP._run_epoch = spy
+        try:
+            quiet(MLPClassifier((8,), max_epochs=2, random_state=0).fit, X, y)
+        finally:
+            mlp._BaseMLP._run_epoch = original
+        after = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    assert seen and all(threads == [1] * len(threads) for threads in seen)
+    assert after and all(n == 2 for n in after)

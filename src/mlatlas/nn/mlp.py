@@ -39,6 +39,10 @@ stops training with :class:`NonFiniteLossError`.
 Weights start Glorot-uniform like scikit-learn's, ``U(-r, r)`` with
 ``r = sqrt(6 / (n_in + n_out))`` (``sqrt(2 / (n_in + n_out))`` for sigmoid units).
 
+Training keeps NumPy's BLAS on one thread when a step is small (fewer than ~1e8
+multiply-adds): the matrix products of a small network gain nothing from threads, and on
+a busy machine idle BLAS threads spinning for work slow every product down many times.
+
 The fitted weights live in ``coefs_`` (shapes (n_in, n_out), as in scikit-learn) and
 ``intercepts_``; the network's ``Linear`` parameters are views of those arrays, so the
 optimizer updates them in place and a model rebuilt from saved ``coefs_`` /
@@ -54,6 +58,7 @@ scikit-learn's ``sklearn.neural_network`` (the interface and stopping rule).
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import time
 import warnings
@@ -81,6 +86,23 @@ SCHEDULES = ("constant", "step", "multistep", "exponential", "linear", "cosine",
 
 class NonFiniteLossError(ValueError, FloatingPointError):
     """The training loss became NaN or infinite (the step was not applied)."""
+
+
+#: Steps with fewer multiply-adds than this run BLAS on one thread.
+SMALL_STEP_FLOPS = 1e8
+_BLAS = None
+
+
+def _blas_threads_for(step_flops: float):
+    """A context keeping BLAS on one thread for small steps (nothing for big ones)."""
+    global _BLAS
+    if step_flops >= SMALL_STEP_FLOPS:
+        return contextlib.nullcontext()
+    if _BLAS is None:
+        from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
+
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
 
 
 def network_from_weights(coefs: list[np.ndarray], intercepts: list[np.ndarray],
@@ -344,38 +366,41 @@ class _BaseMLP(BaseEstimator):
         patience = self.n_iter_no_change
         converged = False
         best_params = None
+        # multiply-adds of one step: the forward products, and twice as many backward (inputs and weights)
+        step_flops = 3.0 * batch_size * sum(W.size for W in self.coefs_)
         bar = tqdm(range(n_epochs), desc=type(self).__name__, unit="epoch", disable=not self.verbose,
                    leave=False)
-        for _ in bar:
-            start = time.perf_counter()
-            lr = opt.lr
-            loss = self._run_epoch(net, X, Y, batch_size, rng, schedule, per_batch)
-            self.n_iter_ += 1
-            self.loss_curve_.append(loss)
-            val_score = np.nan
-            if X_val is not None:
-                val_score = self._validation_score(X_val, y_val)
-                self.validation_scores_.append(val_score)
-                # no improvement unless the score beats the best by more than tol
-                self._no_improvement = self._no_improvement + 1 \
-                    if val_score < self.best_validation_score_ + self.tol else 0
-                if val_score > self.best_validation_score_:
-                    self.best_validation_score_ = val_score
-                    best_params = [a.copy() for a in self.coefs_ + self.intercepts_]
-            else:
-                self._no_improvement = self._no_improvement + 1 if loss > self.best_loss_ - self.tol else 0
-                self.best_loss_ = min(self.best_loss_, loss)
-            self.history_.record(epoch=self.n_iter_, loss=loss, validation_score=val_score, learning_rate=lr,
-                                 seconds=time.perf_counter() - start)
-            bar.set_postfix(loss=f"{loss:.4g}", **({"val": f"{val_score:.4f}"} if X_val is not None else {}))
-            if schedule is not None and not per_batch:
-                if needs_metric:
-                    schedule.step(val_score if X_val is not None else loss)
+        with _blas_threads_for(step_flops):
+            for _ in bar:
+                start = time.perf_counter()
+                lr = opt.lr
+                loss = self._run_epoch(net, X, Y, batch_size, rng, schedule, per_batch)
+                self.n_iter_ += 1
+                self.loss_curve_.append(loss)
+                val_score = np.nan
+                if X_val is not None:
+                    val_score = self._validation_score(X_val, y_val)
+                    self.validation_scores_.append(val_score)
+                    # no improvement unless the score beats the best by more than tol
+                    self._no_improvement = self._no_improvement + 1 \
+                        if val_score < self.best_validation_score_ + self.tol else 0
+                    if val_score > self.best_validation_score_:
+                        self.best_validation_score_ = val_score
+                        best_params = [a.copy() for a in self.coefs_ + self.intercepts_]
                 else:
-                    schedule.step()
-            if self._no_improvement > patience:
-                converged = True
-                break
+                    self._no_improvement = self._no_improvement + 1 if loss > self.best_loss_ - self.tol else 0
+                    self.best_loss_ = min(self.best_loss_, loss)
+                self.history_.record(epoch=self.n_iter_, loss=loss, validation_score=val_score, learning_rate=lr,
+                                     seconds=time.perf_counter() - start)
+                bar.set_postfix(loss=f"{loss:.4g}", **({"val": f"{val_score:.4f}"} if X_val is not None else {}))
+                if schedule is not None and not per_batch:
+                    if needs_metric:
+                        schedule.step(val_score if X_val is not None else loss)
+                    else:
+                        schedule.step()
+                if self._no_improvement > patience:
+                    converged = True
+                    break
         bar.close()
         if best_params is not None:
             # early stopping: back to the weights with the best validation score (in place: views stay valid)
