@@ -26,7 +26,8 @@ Round-off in the expansion can make a squared distance slightly negative (it is
 clipped at 0) and is of the order of 1e-16 * ||x||^2, so once the k neighbours are
 known their distances are recomputed directly as sqrt(sum_f (x_f - y_f)^2): exact
 matches come out as exactly 0.  For other p the distance is summed feature by feature
-and the root is taken at the end only.
+(in feature order, training points stored as columns so that the loop over them
+vectorises) and the root is taken at the end, for the k winners only.
 
 Selecting the k smallest
 ------------------------
@@ -42,13 +43,17 @@ Ties: which of several training points at exactly the same distance are kept is
 decided by this procedure.  It is the one scikit-learn's brute-force search uses
 (same offering order, same strict comparison, same sift-down), so the neighbour sets,
 and therefore the predictions, are the same as scikit-learn's with
-``algorithm="brute"`` whenever it scans the training points in index order (its
-"parallel_on_X" strategy: always for the uniform-weight classifier, and for
-``kneighbors`` when there are more queries than training points or many queries).
-For k <= 15 the order of tied neighbours is the same too (both end with an
-insertion sort); for larger k the same tied neighbours may be listed in another
-order.  Note that this is *not* "lowest index first": when a closer point arrives,
-the root that leaves is whichever of the tied worst points the heap holds there.
+``algorithm="brute"`` whenever scikit-learn, too, offers the training points to each
+query in index order.  That is its "parallel_on_X" strategy, used when there are more
+queries than training points or more than 4 x 256 x (its thread count) queries, and
+always by its uniform-weight classifier for p != 2.  With fewer queries it splits the
+training set between its threads and merges their heaps, and which tied points
+survive then depends on its thread count.  Without exact ties (the usual case for
+continuous features) the neighbours are the same in every case.  For k <= 15 tied
+neighbours are also listed in the same order (both end with an insertion sort); for
+larger k the same tied neighbours may come in another order.  Note that this is *not*
+"lowest index first": when a closer point arrives, the root that leaves is whichever
+of the tied worst points sits at the root at that moment.
 
 Prediction
 ----------
@@ -71,6 +76,7 @@ Hastie, Tibshirani and Friedman (2009). The Elements of Statistical Learning, 2n
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import os
@@ -89,6 +95,8 @@ __all__ = ["KNeighborsClassifier", "KNeighborsRegressor"]
 #: Queries and training points are processed in tiles of this many rows each:
 #: a 256 x 256 float64 tile of products is 512 KB and stays in a core's L2 cache.
 _TILE = 256
+#: Below 2 x this many (query, training point) pairs the search runs on one thread.
+_MIN_PAIRS_PER_THREAD = 2_000_000
 
 
 # ---------------------------------------------------------------------------
@@ -239,6 +247,14 @@ def _squared_row_norms(X):
     return np.einsum("ij,ij->i", X, X)
 
 
+@functools.lru_cache(maxsize=1)
+def _blas_controller():
+    """threadpoolctl's view of the loaded BLAS libraries (scanning them once is enough)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def _available_cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -306,12 +322,12 @@ def brute_kneighbors(X, Y, k, *, p=2.0, Y_sq=None, n_threads=None):
 
     starts = range(0, n_queries, _TILE)
     n_threads = min(n_threads or _available_cpus(), len(starts))
+    if n_queries * n_train < _MIN_PAIRS_PER_THREAD * 2:
+        n_threads = 1  # too little work to pay for waking threads
     # One BLAS thread per GEMM: a 256 x 256 tile is too small to share between
     # threads (BLAS threads spinning on it cost far more than they save), and the
     # workers below already keep every core busy, as scikit-learn does.
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _blas_controller().limit(limits=1, user_api="blas"):
         if n_threads <= 1:
             for start in starts:
                 search(start)
