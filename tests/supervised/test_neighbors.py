@@ -254,13 +254,28 @@ def test_probabilities_and_labels_are_consistent(continuous):
     np.testing.assert_array_equal(clf.kneighbors(Xq, n_neighbors=2)[1], clf.kneighbors(Xq)[1][:, :2])
 
 
-def test_thread_count_does_not_change_results(continuous):
-    X, y, _, _ = continuous
-    Xq = np.random.default_rng(1).standard_normal((1000, 5))  # four chunks of queries
-    one = KNeighborsClassifier(n_neighbors=9, n_jobs=1).fit(X, y).kneighbors(Xq)
-    many = KNeighborsClassifier(n_neighbors=9, n_jobs=3).fit(X, y).kneighbors(Xq)
-    np.testing.assert_array_equal(one[1], many[1])
-    np.testing.assert_array_equal(one[0], many[0])
+def test_thread_count_does_not_change_results(monkeypatch):
+    import mlatlas.supervised.neighbors as knn
+
+    pools = []
+
+    class SpyPool(knn.ThreadPoolExecutor):
+        def __init__(self, n_threads):
+            pools.append(n_threads)
+            super().__init__(n_threads)
+
+    monkeypatch.setattr(knn, "ThreadPoolExecutor", SpyPool)
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((2100, 5)), rng.integers(0, 4, 2100)
+    Xq = rng.standard_normal((2000, 5))  # 4.2 million pairs, eight chunks of queries
+    for p in (2, 1):
+        one = KNeighborsClassifier(n_neighbors=9, p=p, n_jobs=1).fit(X, y).kneighbors(Xq)
+        assert pools == []
+        many = KNeighborsClassifier(n_neighbors=9, p=p, n_jobs=3).fit(X, y).kneighbors(Xq)
+        assert pools == [3]  # the threaded path did run
+        pools.clear()
+        np.testing.assert_array_equal(one[1], many[1])
+        np.testing.assert_array_equal(one[0], many[0])
 
 
 @pytest.mark.parametrize("weights", WEIGHTS)
