@@ -90,7 +90,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import check_option, check_scalar_param
 
-__all__ = ["KNeighborsClassifier", "KNeighborsRegressor"]
+__all__ = ["KNeighborsClassifier", "KNeighborsRegressor", "brute_kneighbors"]
 
 #: Queries and training points are processed in tiles of this many rows each:
 #: a 256 x 256 float64 tile of products is 512 KB and stays in a core's L2 cache.
@@ -448,11 +448,6 @@ class _KNeighborsBase(BaseEstimator):
     def _neighbors_and_weights(self, X):
         distances, indices = self.kneighbors(X)
         return indices, _neighbor_weights(distances, self.weights)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags
 
 
 def _drop_self(distances, indices):
