@@ -463,3 +463,22 @@ def test_blas_thread_limit_is_only_during_training(iris):
         after = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
     assert seen and all(threads == [1] * len(threads) for threads in seen)
     assert after and all(n == 2 for n in after)
+
+
+def test_wrong_schedule_options_are_named(iris):
+    X, y = iris
+    with pytest.raises(TypeError, match="schedule_options"):
+        MLPClassifier(schedule="cosine", schedule_options={"T_maximum": 3}, max_epochs=2).fit(X, y)
+
+
+def test_changing_the_activation_after_fit_rebuilds_the_network(iris):
+    X, y = iris
+    model = quiet(MLPClassifier((6,), max_epochs=5, random_state=0).fit, X, y)
+    relu = model.predict_proba(X)
+    model.set_params(activation="identity")
+    linear = model.predict_proba(X)
+    W1, b1, W2, b2 = model.coefs_[0], model.intercepts_[0], model.coefs_[1], model.intercepts_[1]
+    z = (X @ W1 + b1) @ W2 + b2
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(linear, expected / expected.sum(axis=1, keepdims=True), rtol=1e-12)
+    assert not np.allclose(relu, linear)

@@ -235,6 +235,8 @@ class _BaseMLP(BaseEstimator):
         linears = [m for m in net if isinstance(m, Linear)]
         if len(linears) != len(self.coefs_):
             return False
+        if any(type(m) is not ACTIVATIONS.get(self.activation) for m in net if not isinstance(m, Linear)):
+            return False
         for layer, W, b in zip(linears, self.coefs_, self.intercepts_):
             if layer.weight.data.shape != W.T.shape or not np.may_share_memory(layer.weight.data, W):
                 return False
@@ -268,6 +270,13 @@ class _BaseMLP(BaseEstimator):
 
     def _make_schedule(self, optimizer: Any, steps_per_epoch: int):
         """``(schedule or None, steps per batch?, needs a metric?)`` for ``self.schedule``."""
+        try:
+            return self._build_schedule(optimizer, steps_per_epoch)
+        except TypeError as exc:
+            raise TypeError(f"schedule_options {self.schedule_options!r} do not fit schedule "
+                            f"{self.schedule!r}: {exc}") from None
+
+    def _build_schedule(self, optimizer: Any, steps_per_epoch: int):
         name = self.schedule
         if name is None or name == "constant":
             return None, False, False
