@@ -80,7 +80,7 @@ def _fmt(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, (float, np.floating)):
-        v = float(value)
+        v = float(value) + 0.0  # + 0.0 turns -0.0 into 0.0
         if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5):
             return f"{v:.3e}"
         return f"{v:.4f}"
@@ -106,7 +106,7 @@ class FigureContext:
     """What a figure function gets: the entry, the data split and both fitted models."""
 
     entry: Entry
-    dataset: ds.Dataset
+    dataset: ds.Dataset | None
     params: dict
     seed: int
     out_dir: str
@@ -164,8 +164,16 @@ def primary_metric(entry: Entry) -> str | None:
     return entry.primary_metric or PRIMARY.get(entry.task)
 
 
-def load_dataset(entry: Entry, name: str | None, seed: int) -> ds.Dataset:
+def load_dataset(entry: Entry, name: str | None, seed: int) -> ds.Dataset | None:
+    """The run's data: ``name`` (checked against the entry's list) or the entry's default.
+
+    Entries with no dataset at all (the worked example) get ``None``.
+    """
     name = name or entry.dataset
+    if not name:
+        if entry.runner is None:
+            raise ValueError(f"{entry.name} has no dataset to run on.")
+        return None
     allowed = entry.allowed_datasets()
     if allowed and name not in allowed:
         raise ValueError(

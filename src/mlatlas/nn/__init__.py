@@ -80,15 +80,13 @@ _WHERE = {
     # mlp.py (the estimators built on this core)
     "MLPClassifier": "mlp",
     "MLPRegressor": "mlp",
+    "NonFiniteLossError": "mlp",
 }
 
 _SUBMODULES = ("module", "layers", "conv", "norms", "upsampling", "losses", "optim", "schedules",
                "gradcheck", "mlp")
 
-# mlp.py is written on top of this core; until it exists, its names stay out of __all__
-# so that ``from mlatlas.nn import *`` keeps working.
-_HAS_MLP = importlib.util.find_spec(f"{__name__}.mlp") is not None
-__all__ = sorted(name for name, where in _WHERE.items() if where != "mlp" or _HAS_MLP)
+__all__ = sorted(_WHERE)
 
 
 # Imported eagerly because the function shares its module's name: a lazy import would

@@ -142,12 +142,12 @@ class ReLU(Module):
     def forward(self, x: Any) -> np.ndarray:
         x = as_float_array(x)
         self._mask = x > 0
-        # y = x * 1[x > 0]
-        return np.where(self._mask, x, np.zeros((), dtype=x.dtype))
+        # y = max(x, 0)   (np.maximum keeps a NaN as NaN, as torch.relu does)
+        return np.maximum(x, np.zeros((), dtype=x.dtype))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dy/dx = 1[x > 0]
-        return np.where(self._mask, grad_out, np.zeros((), dtype=np.asarray(grad_out).dtype))
+        return grad_out * self._mask
 
 
 class Sigmoid(Module):

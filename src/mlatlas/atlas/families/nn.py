@@ -146,8 +146,8 @@ register(Entry(
     name="worked-example", family="nn",
     title="The notes' 2-layer ReLU network: forward, backward and one gradient step, every value",
     estimator=None, reference=None, reference_name="torch autograd",
-    # the runner ignores the data; "linear" is a cheap placeholder (the runner always loads one)
-    dataset="linear", datasets=("linear",), task="other", primary_metric="L",
+    # the network and its input are the notes' own; no dataset is loaded
+    dataset="", datasets=(), task="other", primary_metric="L",
     figures=(_fig_worked_example,), runner=_run_worked_example,
 ))
 
