@@ -143,3 +143,15 @@ _TIES = ("the check's data (15 rows, 30 features) has many equally good stumps; 
 )
 def test_sklearn_contract(estimator, check):
     check(estimator)
+
+
+def test_atlas_entry_runs_and_draws(tmp_path):
+    from mlatlas.atlas import registry
+    from mlatlas.atlas.runner import run_entry
+
+    result = run_entry(registry.get("adaboost"), dataset="wine", out_dir=str(tmp_path))
+    assert result.comparison["prediction_agreement"] == 1.0
+    assert result.comparison["same_stumps"] == "50/50"
+    assert result.comparison["max_error_difference"] < 1e-12
+    assert result.comparison["max_weight_difference_2alpha"] < 1e-9
+    assert len(result.figures) == 2

@@ -148,3 +148,16 @@ _REASON = ("a bootstrap draws rows uniformly, so repeating a row changes the dra
 )
 def test_sklearn_contract(estimator, check):
     check(estimator)
+
+
+def test_atlas_entries_run_and_draw(tmp_path):
+    from mlatlas.atlas import registry
+    from mlatlas.atlas.runner import run_entry
+
+    result = run_entry(registry.get("random-forest"), out_dir=str(tmp_path / "clf"))
+    ours, ref = result.rows
+    assert abs(ours.metrics["accuracy"] - ref.metrics["accuracy"]) <= 0.03
+    assert abs(ours.metrics["oob_score"] - ref.metrics["oob_score"]) <= 0.03
+    assert len(result.figures) == 2
+    reg = run_entry(registry.get("random-forest-regressor"), params={"n_estimators": 30}, figures=False)
+    assert abs(reg.rows[0].metrics["r2"] - reg.rows[1].metrics["r2"]) <= 0.1
