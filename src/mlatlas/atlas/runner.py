@@ -16,7 +16,8 @@ import numpy as np
 from .. import datasets as ds
 from .registry import Entry
 
-__all__ = ["FigureContext", "RunResult", "run_entry", "default_metrics", "ModelRow"]
+__all__ = ["FigureContext", "RunResult", "ModelRow", "run_entry", "standard_run", "default_metrics",
+           "primary_metric", "load_dataset", "timed", "with_seed"]
 
 
 @dataclass
@@ -185,7 +186,8 @@ def load_dataset(entry: Entry, name: str | None, seed: int) -> ds.Dataset | None
     return ds.load(name, **options)
 
 
-def _timed(fn, *args, **kwargs):
+def timed(fn, *args, **kwargs):
+    """Call ``fn`` and return ``(its result, wall seconds)``."""
     start = time.perf_counter()
     out = fn(*args, **kwargs)
     return out, time.perf_counter() - start
@@ -217,7 +219,7 @@ def run_entry(entry: Entry, *, dataset: str | None = None, params: dict | None =
     if entry.runner is not None:
         result = entry.runner(entry, context)
     else:
-        result = _standard_run(entry, data, merged, seed, context)
+        result = standard_run(entry, data, merged, seed, context)
     if out_dir is not None:
         os.makedirs(out_dir, exist_ok=True)
         if figures:
@@ -229,14 +231,15 @@ def run_entry(entry: Entry, *, dataset: str | None = None, params: dict | None =
     return result
 
 
-def _with_seed(estimator: Any, seed: int) -> Any:
+def with_seed(estimator: Any, seed: int) -> Any:
+    """Give an estimator whose ``random_state`` is None the run's seed."""
     if hasattr(estimator, "get_params") and "random_state" in estimator.get_params(deep=False):
         if estimator.get_params(deep=False)["random_state"] is None:
             estimator.set_params(random_state=seed)
     return estimator
 
 
-def _standard_run(entry: Entry, data: ds.Dataset, params: dict, seed: int,
+def standard_run(entry: Entry, data: ds.Dataset, params: dict, seed: int,
                   context: FigureContext) -> RunResult:
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
@@ -259,17 +262,17 @@ def _standard_run(entry: Entry, data: ds.Dataset, params: dict, seed: int,
         return default_metrics(entry.task, estimator, X_test, y_test)
 
     rows = []
-    ours = _with_seed(entry.estimator(**params), seed)
-    _, fit_time = _timed(ours.fit, X_train, y_train)
-    pred_ours, predict_time = _timed(ours.predict, X_test)
+    ours = with_seed(entry.estimator(**params), seed)
+    _, fit_time = timed(ours.fit, X_train, y_train)
+    pred_ours, predict_time = timed(ours.predict, X_test)
     rows.append(ModelRow("mlatlas", score(ours), fit_time, predict_time))
     context.ours = ours
 
     comparison: dict = {}
     if entry.reference is not None:
-        ref = _with_seed(entry.reference(params), seed)
-        _, ref_fit = _timed(ref.fit, X_train, y_train)
-        pred_ref, ref_predict = _timed(ref.predict, X_test)
+        ref = with_seed(entry.reference(params), seed)
+        _, ref_fit = timed(ref.fit, X_train, y_train)
+        pred_ref, ref_predict = timed(ref.predict, X_test)
         rows.append(ModelRow(entry.reference_name or type(ref).__name__, score(ref), ref_fit, ref_predict))
         context.reference = ref
         if entry.task in ("classification", "clustering"):

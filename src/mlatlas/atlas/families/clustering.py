@@ -8,7 +8,6 @@ partitions by adjusted Rand, their objectives by relative difference.
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 
@@ -16,13 +15,8 @@ from ... import plots
 from ...unsupervised.gmm import GaussianMixture
 from ...unsupervised.kmeans import KMeans, _lloyd_step
 from ..registry import Entry, register
-from ..runner import ModelRow, RunResult
+from ..runner import ModelRow, RunResult, timed
 
-
-def _timed(fn, *args, **kwargs):
-    start = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - start
 
 
 def _n_groups(ctx, key: str) -> int:
@@ -85,11 +79,11 @@ def _run_clustering(entry: Entry, ctx, count_key: str, metrics, objective: str) 
     ctx.y_train = ctx.y_test = y
 
     ours = entry.estimator(**params)
-    _, fit_time = _timed(ours.fit, X)
-    labels, predict_time = _timed(ours.predict, X)
+    _, fit_time = timed(ours.fit, X)
+    labels, predict_time = timed(ours.predict, X)
     ref = entry.reference(params)
-    _, ref_fit = _timed(ref.fit, X)
-    ref_labels, ref_predict = _timed(ref.predict, X)
+    _, ref_fit = timed(ref.fit, X)
+    ref_labels, ref_predict = timed(ref.predict, X)
     ctx.ours, ctx.reference = ours, ref
 
     ours_m, ref_m = metrics(ours, X, y), metrics(ref, X, y)

@@ -21,7 +21,7 @@ from ... import plots
 from ...supervised.boosting import AdaBoostClassifier
 from ...supervised.forest import RandomForestClassifier, RandomForestRegressor
 from ..registry import Entry, register
-from ..runner import _standard_run
+from ..runner import standard_run
 
 _FOREST_PARAMS = ("n_estimators", "criterion", "max_depth", "min_samples_split", "min_samples_leaf",
                   "max_features", "min_impurity_decrease", "bootstrap", "oob_score", "max_samples",
@@ -56,7 +56,7 @@ def _warm_up(entry: Entry) -> None:
 
 def _run_forest(entry: Entry, ctx):
     _warm_up(entry)
-    result = _standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
+    result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
     ours, ref = ctx.ours, ctx.reference
     if getattr(ours, "oob_score", False):
         result.rows[0].metrics["oob_score"] = float(ours.oob_score_)
@@ -71,7 +71,7 @@ def _run_forest(entry: Entry, ctx):
 
 def _run_adaboost(entry: Entry, ctx):
     _warm_up(entry)
-    result = _standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
+    result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
     ours, ref = ctx.ours, ctx.reference
     m = min(len(ours.estimators_), len(ref.estimators_))
     same = [a.feature_[0] == b.tree_.feature[0] and abs(a.threshold_[0] - b.tree_.threshold[0]) < 1e-6

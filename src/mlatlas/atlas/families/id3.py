@@ -15,7 +15,7 @@ import numpy as np
 from ... import plots
 from ...supervised.id3 import ID3Classifier
 from ..registry import Entry, register
-from ..runner import ModelRow, RunResult, _timed, default_metrics
+from ..runner import ModelRow, RunResult, timed, default_metrics
 
 PLAY_TENNIS_FEATURES = ["outlook", "temperature", "humidity", "wind"]
 PLAY_TENNIS = [
@@ -76,11 +76,11 @@ def _run(entry: Entry, ctx) -> RunResult:
     ctx.X_train, ctx.X_test, ctx.y_train, ctx.y_test = Xc_train, Xc_test, y_train, y_test
 
     ours = ID3Classifier(**params)
-    _, fit_time = _timed(ours.fit, Xc_train, y_train)
-    pred_ours, predict_time = _timed(ours.predict, Xc_test)
+    _, fit_time = timed(ours.fit, Xc_train, y_train)
+    pred_ours, predict_time = timed(ours.predict, Xc_test)
     ref = _reference(params, seed)
-    _, ref_fit = _timed(ref.fit, Xc_train, y_train)
-    pred_ref, ref_predict = _timed(ref.predict, Xc_test)
+    _, ref_fit = timed(ref.fit, Xc_train, y_train)
+    pred_ref, ref_predict = timed(ref.predict, Xc_test)
     ctx.ours, ctx.reference = ours, ref
     rows = [
         ModelRow("mlatlas ID3", default_metrics("classification", ours, Xc_test, y_test), fit_time, predict_time),

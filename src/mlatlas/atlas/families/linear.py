@@ -31,7 +31,7 @@ from ... import plots
 from ...base import ConvergenceWarning
 from ...supervised.linear import LinearRegression, LogisticRegression
 from ..registry import Entry, register
-from ..runner import _standard_run
+from ..runner import standard_run
 
 # ---------------------------------------------------------------------------
 # linear-regression
@@ -59,7 +59,7 @@ def _warm_up(entry: Entry, params: dict, y) -> None:
 
 def _run_linear(entry: Entry, ctx):
     _warm_up(entry, ctx.params, np.linspace(0.0, 2.0, 8))
-    result = _standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
+    result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
     ours, ref = ctx.ours, ctx.reference
     scale = max(float(np.max(np.abs(ref.coef_))), 1e-300)
     result.comparison["max_coef_difference_relative"] = float(
@@ -176,7 +176,7 @@ def _reference_logistic(params: dict):
 
 def _run_logistic(entry: Entry, ctx):
     _warm_up(entry, ctx.params, np.array([0, 1, 2, 0, 1, 2, 0, 1]))
-    result = _standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
+    result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
     ours, ref = ctx.ours, ctx.reference
     result.comparison["max_coef_difference"] = float(np.max(np.abs(ours.coef_ - ref.coef_)))
     result.comparison["max_intercept_difference"] = float(

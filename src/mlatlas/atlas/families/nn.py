@@ -31,7 +31,7 @@ from ...nn import schedules as sch
 from ...nn.mlp import MLPClassifier, MLPRegressor
 from ...nn.worked_example import NOTES_NETWORK, QUANTITIES, scalar_rows, torch_worked_example, worked_example
 from ..registry import Entry, register
-from ..runner import ModelRow, RunResult, _standard_run
+from ..runner import ModelRow, RunResult, standard_run
 
 
 def _torch():
@@ -185,7 +185,7 @@ def _run_mlp(entry: Entry, ctx) -> RunResult:
         # the demo's short runs stop at max_epochs on purpose; the sklearn clipping notice is expected
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.filterwarnings("ignore", message=".*batch_size.*clipped.*")
-        result = _standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
+        result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
     ours, ref = ctx.ours, ctx.reference
     result.comparison["epochs (mlatlas, sklearn)"] = f"{ours.n_iter_}, {ref.n_iter_}"
     result.comparison["final training loss (mlatlas, sklearn)"] = \

@@ -13,7 +13,7 @@ from ... import datasets as ds
 from ... import plots
 from ...supervised.svm import SVC
 from ..registry import Entry, register
-from ..runner import _standard_run, default_metrics
+from ..runner import standard_run, default_metrics
 
 _SHARED = ("C", "kernel", "degree", "gamma", "coef0", "tol", "cache_size", "max_iter",
            "decision_function_shape")
@@ -35,7 +35,7 @@ def _run(entry: Entry, ctx) -> object:
     # Load the compiled SMO loop (numba's on-disk cache) once before timing, so that the
     # table compares fitting, not a one-off load per process.
     SVC().fit(np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1])
-    result = _standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
+    result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
     ours, ref = ctx.ours, ctx.reference
     same = bool(np.array_equal(ours.support_, ref.support_))
     result.comparison["same_support_vectors"] = same

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 
 from ... import plots
 from ...timeseries.ar import AutoRegressive, pacf
 from ..registry import Entry, register
-from ..runner import ModelRow, RunResult
+from ..runner import ModelRow, RunResult, timed
 
 FORECAST_STEPS = 30
 
-
-def _timed(fn, *args, **kwargs):
-    start = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - start
 
 
 def _run_ar(entry: Entry, ctx) -> RunResult:
@@ -34,14 +28,14 @@ def _run_ar(entry: Entry, ctx) -> RunResult:
     AutoReg(y, lags, trend=trend).fit()
 
     ours = entry.estimator(**params)
-    _, fit_time = _timed(ours.fit, y)
-    forecast, predict_time = _timed(ours.forecast, FORECAST_STEPS, alpha=0.05)
+    _, fit_time = timed(ours.fit, y)
+    forecast, predict_time = timed(ours.forecast, FORECAST_STEPS, alpha=0.05)
     ctx.ours = ours
 
     ref_model = AutoReg(y, lags, trend=trend)
-    ref, ref_fit_time = _timed(ref_model.fit)
+    ref, ref_fit_time = timed(ref_model.fit)
     n = y.shape[0]
-    frame, ref_predict_time = _timed(
+    frame, ref_predict_time = timed(
         lambda: ref.get_prediction(start=n, end=n + FORECAST_STEPS - 1).summary_frame(alpha=0.05))
     ctx.reference = ref
     ctx.extra["forecast"] = forecast

@@ -18,7 +18,7 @@ import numpy as np
 from ... import plots
 from ...supervised.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from ..registry import Entry, register
-from ..runner import _standard_run
+from ..runner import standard_run
 
 _SHARED = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf", "max_features",
            "min_impurity_decrease", "random_state")
@@ -93,7 +93,7 @@ def _run(entry: Entry, ctx):
     """The standard side-by-side run, plus the node-by-node comparison of the trees."""
     # load the compiled kernels (numba's on-disk cache) before anything is timed
     entry.estimator().fit(np.array([[0.0], [1.0]]), np.array([0, 1])).predict(np.array([[0.5]]))
-    result = _standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
+    result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
     ours, ref = ctx.ours, ctx.reference
     result.comparison["same_tree_node_by_node"] = same_tree(ours, ref)
     # where they differ, is every difference a tie (broken at random by scikit-learn)?
