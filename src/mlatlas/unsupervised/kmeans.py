@@ -68,7 +68,16 @@ _BLOCK_ROWS = 256
 # many rows per thread the hand-off costs more than it saves, and the n_init starts
 # run side by side instead.
 _MIN_ROWS_PER_THREAD = 20_000
-_N_THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _default_threads() -> int:
+    """Usable cores, capped by ``OMP_NUM_THREADS`` when set (as OpenMP libraries do)."""
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    limit = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    return max(1, min(n, int(limit))) if limit.isdigit() else n
+
+
+_N_THREADS = _default_threads()
 _ROW_POOL: ThreadPoolExecutor | None = None
 _RUN_POOL: ThreadPoolExecutor | None = None
 _BLAS: object = None
