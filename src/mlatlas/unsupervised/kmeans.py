@@ -61,9 +61,9 @@ from ..base import History, check_random_state, check_scalar_param
 
 __all__ = ["KMeans", "EmptyClusterWarning", "kmeans_plusplus"]
 
-# Rows per block of the distance product: the (256, k) block of cross products stays in
+# Rows per block of the distance product: the (k, 512) block of cross products stays in
 # the L1/L2 cache while the kernel scans it.
-_BLOCK_ROWS = 256
+_BLOCK_ROWS = 512
 # Large inputs are split over threads by rows (the kernels release the GIL); below this
 # many rows per thread the hand-off costs more than it saves, and the n_init starts
 # run side by side instead.
@@ -98,6 +98,27 @@ class EmptyClusterWarning(UserWarning):
 
 
 @njit(cache=True, nogil=True)
+def _block_argmin(cross, centers_sq, labels, best):  # pragma: no cover - numba
+    """``labels[r] = argmin_j (||c_j||^2 - 2 cross[j, r])`` for one block; ``best`` gets the min.
+
+    Centres in the outer loop and rows in the inner one: the inner loop is a
+    branch-free compare-and-select over contiguous memory, which the compiler vectorises.
+    """
+    k, m = cross.shape
+    for r in range(m):
+        best[r] = centers_sq[0] - 2.0 * cross[0, r]
+        labels[r] = 0
+    for j in range(1, k):
+        c_sq = centers_sq[j]
+        for r in range(m):
+            # ||x_r - c_j||^2 - ||x_r||^2 = ||c_j||^2 - 2 x_r . c_j: the argmin needs only this
+            score = c_sq - 2.0 * cross[j, r]
+            closer = score < best[r]
+            best[r] = score if closer else best[r]
+            labels[r] = j if closer else labels[r]
+
+
+@njit(cache=True, nogil=True)
 def _lloyd_kernel(X, centers, centers_sq, weight, x_sq, labels, sums, weight_in):  # pragma: no cover - numba
     """Assignment step on the rows of ``X`` plus the sums the update step needs.
 
@@ -106,29 +127,22 @@ def _lloyd_kernel(X, centers, centers_sq, weight, x_sq, labels, sums, weight_in)
     ``sum_i w_i ||x_i - c_label_i||^2``.
     """
     n, d = X.shape
-    k = centers.shape[0]
-    centers_t = centers.T  # (d, k), an F-ordered view: GEMM reads it transposed
+    best = np.empty(_BLOCK_ROWS)
     inertia = 0.0
     for start in range(0, n, _BLOCK_ROWS):
         stop = min(start + _BLOCK_ROWS, n)
-        # x_i . c_j for the block: (m, d) @ (d, k) -> (m, k), a BLAS GEMM
-        cross = np.dot(X[start:stop], centers_t)
+        # c_j . x_i for the block: (k, d) @ (d, m) -> (k, m), a BLAS GEMM
+        cross = np.dot(centers, X[start:stop].T)
+        _block_argmin(cross, centers_sq, labels[start:stop], best)
         for r in range(stop - start):
             i = start + r
-            # ||x_i - c_j||^2 - ||x_i||^2 = ||c_j||^2 - 2 x_i . c_j: the argmin needs only this
-            best = centers_sq[0] - 2.0 * cross[r, 0]
-            label = 0
-            for j in range(1, k):
-                score = centers_sq[j] - 2.0 * cross[r, j]
-                if score < best:
-                    best = score
-                    label = j
-            labels[i] = label
+            label = labels[i]
             w = weight[i]
             weight_in[label] += w
             for f in range(d):
                 sums[label, f] += w * X[i, f]
-            inertia += w * max(x_sq[i] + best, 0.0)
+            # ||x_i - c_label||^2 = ||x_i||^2 + (||c||^2 - 2 x_i . c)
+            inertia += w * max(x_sq[i] + best[r], 0.0)
     return inertia
 
 
@@ -136,21 +150,14 @@ def _lloyd_kernel(X, centers, centers_sq, weight, x_sq, labels, sums, weight_in)
 def _nearest_kernel(X, centers, centers_sq, labels, min_d2):  # pragma: no cover - numba
     """Nearest centre of every row and the squared distance to it, from the differences."""
     n, d = X.shape
-    k = centers.shape[0]
-    centers_t = centers.T  # (d, k), an F-ordered view: GEMM reads it transposed
+    best = np.empty(_BLOCK_ROWS)
     for start in range(0, n, _BLOCK_ROWS):
         stop = min(start + _BLOCK_ROWS, n)
-        cross = np.dot(X[start:stop], centers_t)  # (m, d) @ (d, k) -> (m, k)
+        cross = np.dot(centers, X[start:stop].T)  # (k, d) @ (d, m) -> (k, m)
+        _block_argmin(cross, centers_sq, labels[start:stop], best)
         for r in range(stop - start):
             i = start + r
-            best = centers_sq[0] - 2.0 * cross[r, 0]
-            label = 0
-            for j in range(1, k):
-                score = centers_sq[j] - 2.0 * cross[r, j]
-                if score < best:
-                    best = score
-                    label = j
-            labels[i] = label
+            label = labels[i]
             # the exact ||x_i - c_label||^2 (no cancellation) for the reported inertia
             d2 = 0.0
             for f in range(d):
