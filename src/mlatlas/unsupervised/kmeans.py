@@ -19,7 +19,7 @@ stops when no label changes or when the centres move by less than
 The result is a local minimum that depends on the starting centres, hence several
 starts (``n_init``) keeping the one with the lowest inertia.
 
-Distances go through a matrix product (BLAS GEMM, 256 rows at a time):
+Distances go through a matrix product (BLAS GEMM, 512 rows at a time):
 ``||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2``, and ``||x||^2`` is the same for every centre,
 so the assignment only needs ``||c||^2 - 2 x.c``.  The data are centred first
 (subtracting the mean of ``X`` moves every point and every centre alike) so that this
