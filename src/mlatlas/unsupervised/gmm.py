@@ -436,7 +436,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 f"GaussianMixture did not converge within max_iter={self.max_iter} EM steps "
                 f"(best of n_init={self.n_init}; last change in mean log-likelihood "
                 f"{history[-1]['change']:.3g} >= tol={self.tol}); increase max_iter or tol, "
-                "or check the initialisation.", ConvergenceWarning, stacklevel=2)
+                "or check the initialisation.", ConvergenceWarning, stacklevel=4)
 
         self.weights_ = weights
         self.means_ = means
