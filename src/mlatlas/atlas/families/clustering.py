@@ -8,7 +8,6 @@ partitions by adjusted Rand, their objectives by relative difference.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from ... import plots
@@ -16,7 +15,6 @@ from ...unsupervised.gmm import GaussianMixture
 from ...unsupervised.kmeans import KMeans, _lloyd_step
 from ..registry import Entry, register
 from ..runner import ModelRow, RunResult, timed
-
 
 
 def _n_groups(ctx, key: str) -> int:
