@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from .base import History
+
 __all__ = ["save_model", "load_model", "FORMAT", "FORMAT_VERSION"]
 
 FORMAT = "mlatlas-model"
@@ -69,6 +71,8 @@ class _Encoder:
             return bool(value)
         if isinstance(value, np.ndarray):
             return self._array(value)
+        if isinstance(value, History):
+            return {"__history__": [self.encode(v) for v in value]}
         if isinstance(value, tuple):
             return {"__tuple__": [self.encode(v) for v in value]}
         if isinstance(value, list):
@@ -125,6 +129,8 @@ class _Decoder:
             return float(value["__float__"])
         if "__tuple__" in value:
             return tuple(self.decode(v) for v in value["__tuple__"])
+        if "__history__" in value:
+            return History(self.decode(v) for v in value["__history__"])
         if "__dict__" in value:
             return {k: self.decode(v) for k, v in value["__dict__"].items()}
         if "__items__" in value:

@@ -116,3 +116,17 @@ def test_interrupted_save_leaves_old_file_intact(fitted, tmp_path, monkeypatch):
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["m.npz"], "no temporary file is left behind"
     assert zipfile.is_zipfile(path)
+
+
+def test_history_keeps_its_type(tmp_path):
+    from mlatlas.base import History
+    from mlatlas.supervised import LinearRegression
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 2))
+    model = LinearRegression(solver="gd", max_iter=50).fit(X, X @ [1.0, 2.0])
+    assert isinstance(model.history_, History)
+    save_model(model, tmp_path / "h.npz")
+    back = load_model(tmp_path / "h.npz")
+    assert isinstance(back.history_, History)
+    np.testing.assert_array_equal(back.history_.column("loss"), model.history_.column("loss"))

@@ -275,8 +275,13 @@ def standard_run(entry: Entry, data: ds.Dataset, params: dict, seed: int,
         pred_ref, ref_predict = timed(ref.predict, X_test)
         rows.append(ModelRow(entry.reference_name or type(ref).__name__, score(ref), ref_fit, ref_predict))
         context.reference = ref
-        if entry.task in ("classification", "clustering"):
+        if entry.task == "classification":
             comparison["prediction_agreement"] = float(np.mean(np.asarray(pred_ours) == np.asarray(pred_ref)))
+        elif entry.task == "clustering":
+            from sklearn.metrics import adjusted_rand_score
+
+            # cluster numbers are arbitrary: compare the two partitions, not the raw labels
+            comparison["adjusted_rand_ours_vs_reference"] = float(adjusted_rand_score(pred_ours, pred_ref))
         elif entry.task == "regression":
             comparison["max_prediction_difference"] = float(np.max(np.abs(pred_ours - pred_ref)))
     return RunResult(entry.name, data.name, params, seed, rows, comparison)

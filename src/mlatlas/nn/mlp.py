@@ -512,8 +512,6 @@ class _BaseMLP(BaseEstimator):
         model = cls(**params)
         for key, value in state.items():
             setattr(model, key, value)
-        if "history_" in state and not isinstance(model.history_, History):
-            model.history_ = History(model.history_)
         return model
 
 

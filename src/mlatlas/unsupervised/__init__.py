@@ -9,6 +9,8 @@ import importlib
 
 _WHERE = {
     "KMeans": "kmeans",
+    "EmptyClusterWarning": "kmeans",
+    "kmeans_plusplus": "kmeans",
     "GaussianMixture": "gmm",
     "DictionaryLearning": "sparse_coding",
     "SparseCoder": "sparse_coding",

@@ -529,11 +529,3 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         """Akaike information criterion ``-2 log L + 2 p`` (lower is better)."""
         n = np.asarray(X).shape[0]
         return -2.0 * self.score(X) * n + 2 * self._n_parameters()
-
-    @classmethod
-    def __mlatlas_restore__(cls, params, state):
-        """Rebuild from :func:`mlatlas.save_model` output (keeps ``history_`` a History)."""
-        model = cls(**params)
-        for key, value in state.items():
-            setattr(model, key, History(value) if key == "history_" else value)
-        return model

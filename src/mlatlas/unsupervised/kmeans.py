@@ -629,14 +629,6 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         # transform gives one column per centre (used by get_feature_names_out)
         return self.cluster_centers_.shape[0]
 
-    @classmethod
-    def __mlatlas_restore__(cls, params, state):
-        """Rebuild from :func:`mlatlas.save_model` output (keeps ``history_`` a History)."""
-        model = cls(**params)
-        for key, value in state.items():
-            setattr(model, key, History(value) if key == "history_" else value)
-        return model
-
     def fit_predict(self, X, y=None, sample_weight=None):
         """Fit and return the cluster of each training sample (``labels_``)."""
         return self.fit(X, sample_weight=sample_weight).labels_
