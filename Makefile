@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench venv clean
+.PHONY: demo test bench venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,6 @@ TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEN
 
 test: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -q
-
-test-slow: $(STAMP)
-	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -q -m slow
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --markdown BENCHMARKS.md
