@@ -9,8 +9,11 @@
 
 Default parameters otherwise (``max_features=None``).  Quality is the test accuracy
 (R^2 for the regressor); the target is a time ratio ours / scikit-learn <= 2.0 at equal
-quality (within one point: the trees differ only where splits tie, and scikit-learn
-breaks ties at random, ``random_state=0`` here).
+quality (within one point).  The trees differ only where splits tie: scikit-learn breaks
+ties at random (by ``random_state``), ours by the lowest feature index.  On digits ties
+are common, so one scikit-learn seed can land a point or more either side of us; that
+case fits both libraries with twenty seeds and reports the mean test accuracy (ours is the
+same tree every time, scikit-learn's varies).
 """
 
 from __future__ import annotations
@@ -58,6 +61,25 @@ def _reference(data) -> float:
     return float((DecisionTreeClassifier(random_state=0).fit(X_train, y_train).predict(X_test) == y_test).mean())
 
 
+SEEDS = range(20)
+
+
+def _ours_seeds(data) -> float:
+    from mlatlas.supervised import DecisionTreeClassifier
+
+    X_train, X_test, y_train, y_test = data
+    return sum(float((DecisionTreeClassifier(random_state=s).fit(X_train, y_train).predict(X_test) == y_test).mean())
+               for s in SEEDS) / len(SEEDS)
+
+
+def _reference_seeds(data) -> float:
+    from sklearn.tree import DecisionTreeClassifier
+
+    X_train, X_test, y_train, y_test = data
+    return sum(float((DecisionTreeClassifier(random_state=s).fit(X_train, y_train).predict(X_test) == y_test).mean())
+               for s in SEEDS) / len(SEEDS)
+
+
 def _ours_regression(data) -> float:
     from mlatlas.supervised import DecisionTreeRegressor
 
@@ -72,9 +94,9 @@ def _reference_regression(data) -> float:
     return float(DecisionTreeRegressor(min_samples_leaf=5, random_state=0).fit(X_train, y_train).score(X_test, y_test))
 
 
-case(name="DecisionTree digits (fit + predict)", group="trees", setup=_setup_digits, ours=_ours,
-     reference=_reference, reference_name="sklearn.tree.DecisionTreeClassifier",
-     quality_name="test accuracy", target=2.0, repeats=7)
+case(name="DecisionTree digits, 20 seeds (fit + predict)", group="trees", setup=_setup_digits, ours=_ours_seeds,
+     reference=_reference_seeds, reference_name="sklearn.tree.DecisionTreeClassifier",
+     quality_name="mean test accuracy", target=2.0, repeats=7)
 
 case(name="DecisionTree 50k x 20 (fit + predict)", group="trees", setup=_setup_large, ours=_ours,
      reference=_reference, reference_name="sklearn.tree.DecisionTreeClassifier",
