@@ -24,8 +24,7 @@ Names are imported lazily, so ``import mlatlas.nn`` stays cheap.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+from .._lazy import lazy_exports
 
 _WHERE = {
     # module.py
@@ -86,21 +85,8 @@ _WHERE = {
 _SUBMODULES = ("module", "layers", "conv", "norms", "upsampling", "losses", "optim", "schedules",
                "gradcheck", "mlp")
 
-__all__ = sorted(_WHERE)
-
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _WHERE, _SUBMODULES)
 
 # Imported eagerly because the function shares its module's name: a lazy import would
 # leave ``mlatlas.nn.gradcheck`` bound to the submodule instead of the function.
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck  # noqa: E402
-
-
-def __getattr__(name: str):
-    if name in _WHERE:
-        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__ + list(_SUBMODULES)

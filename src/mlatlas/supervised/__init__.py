@@ -5,7 +5,7 @@ Names are imported lazily, so ``import mlatlas.supervised`` stays cheap.
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_exports
 
 _WHERE = {
     "LinearRegression": "linear",
@@ -21,14 +21,4 @@ _WHERE = {
     "SVC": "svm",
 }
 
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str):
-    if name in _WHERE:
-        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _WHERE)
