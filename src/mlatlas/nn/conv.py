@@ -252,9 +252,15 @@ class _TapPlan:
         self.slack = ((dh * (kh - 1)) // sh) * Pw + (dw * (kw - 1)) // sw
 
     def new_planes(self, channels: int, dtype) -> np.ndarray:
-        """Zeroed planes, shape (phases, C, N P_h P_w + slack)."""
+        """Uninitialised planes, shape (phases, C, N P_h P_w + slack); see :meth:`clear`."""
         Ph, Pw = self.plane_hw
-        return np.zeros((self.phases, channels, self.n_images * Ph * Pw + self.slack), dtype=dtype)
+        return np.empty((self.phases, channels, self.n_images * Ph * Pw + self.slack), dtype=dtype)
+
+    def clear(self, planes: np.ndarray, start: int, n: int) -> None:
+        """Zero the planes of images ``start .. start + n`` (and the slack after the last image)."""
+        size = self.plane_hw[0] * self.plane_hw[1]
+        stop = (start + n) * size if start + n < self.n_images else planes.shape[2]
+        planes[:, :, start * size: stop] = 0
 
     def _plane_view(self, planes: np.ndarray) -> np.ndarray:
         Ph, Pw = self.plane_hw
@@ -269,38 +275,38 @@ class _TapPlan:
             if count:
                 yield r, slice(h0, size, s), (offset + h0 - r) // s, count
 
-    def image_to_planes(self, image: np.ndarray, top: int, left: int) -> np.ndarray:
-        """Place an (N, C, H, W) image on the canvas at (top, left), split into phase planes."""
-        N, C, H, W = image.shape
+    def put_images(self, images: np.ndarray, planes: np.ndarray, start: int, top: int, left: int) -> None:
+        """Place (n, C, H, W) images (number ``start`` on) on the canvas at (top, left), zeros around.
+
+        canvas[top + h, left + w] lives in plane (r_h, r_w) at ((top + h) div s_h, (left + w) div s_w).
+        """
+        n, C, H, W = images.shape
         sh, sw = self.stride
-        planes = self.new_planes(C, image.dtype)
-        view = self._plane_view(planes)
-        chw_first = image.transpose(1, 0, 2, 3)  # (C, N, H, W)
+        self.clear(planes, start, n)
+        view = self._plane_view(planes)[:, :, start: start + n]  # (phases, C, n, P_h, P_w)
+        chw_first = images.transpose(1, 0, 2, 3)  # (C, n, H, W)
         for rh, rows, u0, nu in self._phase_slices(H, top, sh):
             for rw, cols, v0, nv in self._phase_slices(W, left, sw):
-                # canvas[top + h, left + w] lives in plane (rh, rw) at ((top + h) // s_h, (left + w) // s_w)
                 view[rh * sw + rw, :, :, u0: u0 + nu, v0: v0 + nv] = chw_first[:, :, rows, cols]
-        return planes
 
-    def planes_to_image(self, planes: np.ndarray, shape: tuple[int, ...], top: int, left: int) -> np.ndarray:
-        """Read an (N, C, H, W) image at (top, left) back from the phase planes."""
-        N, C, H, W = shape
+    def get_images(self, planes: np.ndarray, out: np.ndarray, start: int, top: int, left: int) -> None:
+        """Read the (n, C, H, W) images ``out`` (number ``start`` on) at (top, left) back from the planes."""
+        n, C, H, W = out.shape
         sh, sw = self.stride
-        view = self._plane_view(planes)
-        image = np.empty(shape, dtype=planes.dtype)
-        chw_first = image.transpose(1, 0, 2, 3)
+        view = self._plane_view(planes)[:, :, start: start + n]
+        chw_first = out.transpose(1, 0, 2, 3)
         for rh, rows, u0, nu in self._phase_slices(H, top, sh):
             for rw, cols, v0, nv in self._phase_slices(W, left, sw):
                 chw_first[:, :, rows, cols] = view[rh * sw + rw, :, :, u0: u0 + nu, v0: v0 + nv]
-        return image
 
     def embed(self, values: np.ndarray) -> np.ndarray:
-        """(N, C, gh, gw) values at the grid positions -> (C, N Ch Cw) columns, zeros elsewhere."""
-        N, C, gh, gw = values.shape
+        """(n, C, gh, gw) values at the grid positions -> (C, n Ch Cw) columns, zeros elsewhere."""
+        n, C, gh, gw = values.shape
         Ch, Cw = self.cols_hw
-        if (Ch, Cw) == (gh, gw):
-            return np.ascontiguousarray(values.transpose(1, 0, 2, 3)).reshape(C, -1)
-        out = np.zeros((C, N, Ch, Cw), dtype=values.dtype)
+        out = np.empty((C, n, Ch, Cw), dtype=values.dtype)
+        if (Ch, Cw) != (gh, gw):
+            out[:, :, gh:] = 0
+            out[:, :, :gh, gw:] = 0
         out[:, :, :gh, :gw] = values.transpose(1, 0, 2, 3)
         return out.reshape(C, -1)
 
@@ -506,8 +512,11 @@ class Conv2d(Module):
                              f"dilated kernel {(dh * (kh - 1) + 1, dw * (kw - 1) + 1)}")
         G, O = self.groups, self.out_channels
         plan = _TapPlan((Hp, Wp), (kh, kw), (sh, sw), (dh, dw), (ho, wo), N)
-        planes = plan.image_to_planes(x, top, left)  # the padded input, (phases, C, N P + slack)
+        chunks = list(plan.chunks(N, C * kh * kw, x.itemsize))
+        planes = plan.new_planes(C, x.dtype)  # the padded input, (phases, C, N P + slack)
+        _run_chunks(lambda start, n: plan.put_images(x[start: start + n], planes, start, top, left), chunks)
         Wm = self.weight.data.astype(x.dtype, copy=False).reshape(G, O // G, -1)  # (G, O/G, C/G kh kw)
+        bias = None if self.bias is None else self.bias.data.astype(x.dtype, copy=False)[:, None, None]
         y = np.empty((N, O, ho, wo), dtype=x.dtype)
         ch, cw = plan.cols_hw
 
@@ -517,11 +526,11 @@ class Conv2d(Module):
             # Y = W cols        (G, O/G, C/G kh kw) @ (G, C/G kh kw, L) -> (G, O/G, L)
             out = _grouped_matmul(Wm, cols.reshape(G, -1, n * ch * cw))
             plan.extract(out.reshape(O, -1), y[start: start + n])
+            if bias is not None:
+                y[start: start + n] += bias
 
-        _run_chunks(work, plan.chunks(N, C * kh * kw, x.itemsize))
+        _run_chunks(work, chunks)
         self._cache = (x.shape, (top, left), plan, planes)
-        if self.bias is not None:
-            y += self.bias.data.astype(x.dtype, copy=False)[:, None, None]
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
@@ -531,29 +540,33 @@ class Conv2d(Module):
         kh, kw = self.kernel_size
         dtype = planes.dtype
         g = np.asarray(grad_out, dtype=dtype)
-        if self.bias is not None:
-            # dL/db_o = sum_{n, a, b} dY[n, o, a, b]
-            self.bias.accumulate_grad(g.sum(axis=(0, 2, 3)))
-        g_cols = plan.embed(g)  # dY on the column grid, zero at the dropped positions: (O, N Ch Cw)
         Wm = self.weight.data.astype(dtype, copy=False).reshape(G, O // G, -1)
         d_planes = plan.new_planes(C, dtype)
+        dx = np.empty(x_shape, dtype=dtype)
         ch, cw = plan.cols_hw
 
-        def work(start: int, n: int) -> np.ndarray:
+        def work(start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
             L = n * ch * cw
             cols = np.empty((C, kh, kw, L), dtype=dtype)
             plan.gather(planes, start, n, cols)  # recomputed: cheaper than keeping them all
-            g_chunk = g_cols[:, start * ch * cw: start * ch * cw + L].reshape(G, O // G, L)
+            # dY on the column grid, zero at the dropped positions: (G, O/G, L)
+            g_chunk = plan.embed(g[start: start + n]).reshape(G, O // G, L)
             # dL/dcols = W^T dY      (G, C/G kh kw, O/G) @ (G, O/G, L)
             d_cols = _grouped_matmul(Wm.transpose(0, 2, 1), g_chunk)
+            plan.clear(d_planes, start, n)
             plan.scatter_add(d_cols.reshape(C, kh, kw, L), d_planes, start, n)
+            # dL/dx is the gradient on the un-padded part of the canvas
+            plan.get_images(d_planes, dx[start: start + n], start, top, left)
             # this chunk's share of dL/dW = dY cols^T      (G, O/G, L) @ (G, L, C/G kh kw)
-            return _grouped_matmul_nt(g_chunk, cols.reshape(G, -1, L))
+            dW = _grouped_matmul_nt(g_chunk, cols.reshape(G, -1, L))
+            # and of dL/db_o = sum_{n, a, b} dY[n, o, a, b]
+            return dW, g[start: start + n].sum(axis=(0, 2, 3))
 
-        dW = sum(_run_chunks(work, plan.chunks(N, C * kh * kw, g.itemsize)))
-        self.weight.accumulate_grad(dW.reshape(self.weight.shape))
-        # dL/dx is the gradient on the un-padded part of the canvas
-        return plan.planes_to_image(d_planes, x_shape, top, left)
+        parts = _run_chunks(work, plan.chunks(N, C * kh * kw, g.itemsize))
+        self.weight.accumulate_grad(sum(dW for dW, _ in parts).reshape(self.weight.shape))
+        if self.bias is not None:
+            self.bias.accumulate_grad(sum(db for _, db in parts))
+        return dx
 
 
 class ConvTranspose2d(Module):
@@ -646,54 +659,59 @@ class ConvTranspose2d(Module):
                              f"for input size {(H, W)}")
         G, O = self.groups, self.out_channels
         plan = _TapPlan((Hc, Wc), (kh, kw), (sh, sw), (dh, dw), (H, W), N)
-        x_cols = plan.embed(x)  # each input pixel at its grid position: (C, N Ch Cw)
         Wm = self.weight.data.astype(x.dtype, copy=False).reshape(G, C // G, -1)  # (G, C/G, O/G kh kw)
+        bias = None if self.bias is None else self.bias.data.astype(x.dtype, copy=False)[:, None, None]
         canvas = plan.new_planes(O, x.dtype)
-        ch, cw = plan.cols_hw
+        y = np.empty((N, O, ho, wo), dtype=x.dtype)
 
         def work(start: int, n: int) -> None:
-            L = n * ch * cw
-            x_chunk = x_cols[:, start * ch * cw: start * ch * cw + L].reshape(G, C // G, L)
+            # each input pixel at its grid position: (G, C/G, L)
+            x_chunk = plan.embed(x[start: start + n]).reshape(G, C // G, -1)
             # stamps = W^T x      (G, O/G kh kw, C/G) @ (G, C/G, L) -> (G, O/G kh kw, L)
             stamps = _grouped_matmul(Wm.transpose(0, 2, 1), x_chunk)
-            plan.scatter_add(stamps.reshape(O, kh, kw, L), canvas, start, n)
+            plan.clear(canvas, start, n)
+            plan.scatter_add(stamps.reshape(O, kh, kw, -1), canvas, start, n)
+            # crop the padding: y[h, w] = canvas[h + p_h, w + p_w]
+            plan.get_images(canvas, y[start: start + n], start, ph, pw)
+            if bias is not None:
+                y[start: start + n] += bias
 
         _run_chunks(work, plan.chunks(N, O * kh * kw, x.itemsize))
-        self._cache = (x.shape, x_cols, plan)
-        # crop the padding: y[h, w] = canvas[h + p_h, w + p_w]
-        y = plan.planes_to_image(canvas, (N, O, ho, wo), ph, pw)
-        if self.bias is not None:
-            y += self.bias.data.astype(x.dtype, copy=False)[:, None, None]
+        self._cache = (x, plan)
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x_shape, x_cols, plan = self._cache
-        N, C, H, W = x_shape
+        x, plan = self._cache
+        N, C, H, W = x.shape
         G, O = self.groups, self.out_channels
         kh, kw = self.kernel_size
         ph, pw = self.padding
-        dtype = x_cols.dtype
+        dtype = x.dtype
         g = np.asarray(grad_out, dtype=dtype)
-        if self.bias is not None:
-            self.bias.accumulate_grad(g.sum(axis=(0, 2, 3)))
+        chunks = list(plan.chunks(N, O * kh * kw, g.itemsize))
         # undo the crop: the gradient on the canvas is dY placed at (p_h, p_w), zero around it
-        g_planes = plan.image_to_planes(g, ph, pw)
+        g_planes = plan.new_planes(O, dtype)
+        _run_chunks(lambda start, n: plan.put_images(g[start: start + n], g_planes, start, ph, pw), chunks)
         Wm = self.weight.data.astype(dtype, copy=False).reshape(G, C // G, -1)
-        dx = np.empty(x_shape, dtype=dtype)
+        dx = np.empty(x.shape, dtype=dtype)
         ch, cw = plan.cols_hw
 
-        def work(start: int, n: int) -> np.ndarray:
+        def work(start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
             L = n * ch * cw
             # every canvas value each input pixel's stamp touched: (O, kh, kw, L)
             cols = np.empty((O, kh, kw, L), dtype=dtype)
             plan.gather(g_planes, start, n, cols)
             cols_g = cols.reshape(G, -1, L)  # (G, O/G kh kw, L)
-            x_chunk = x_cols[:, start * ch * cw: start * ch * cw + L].reshape(G, C // G, L)
             # dL/dx = W cols        (G, C/G, O/G kh kw) @ (G, O/G kh kw, L) -> (C, L)
             plan.extract(_grouped_matmul(Wm, cols_g).reshape(C, L), dx[start: start + n])
+            x_chunk = plan.embed(x[start: start + n]).reshape(G, C // G, L)
             # this chunk's share of dL/dW = x cols^T      (G, C/G, L) @ (G, L, O/G kh kw)
-            return _grouped_matmul_nt(x_chunk, cols_g)
+            dW = _grouped_matmul_nt(x_chunk, cols_g)
+            # and of dL/db_o = sum_{n, h, w} dY[n, o, h, w]
+            return dW, g[start: start + n].sum(axis=(0, 2, 3))
 
-        dW = sum(_run_chunks(work, plan.chunks(N, O * kh * kw, g.itemsize)))
-        self.weight.accumulate_grad(dW.reshape(self.weight.shape))
+        parts = _run_chunks(work, chunks)
+        self.weight.accumulate_grad(sum(dW for dW, _ in parts).reshape(self.weight.shape))
+        if self.bias is not None:
+            self.bias.accumulate_grad(sum(db for _, db in parts))
         return dx
