@@ -201,8 +201,14 @@ def _run_chunks(work, chunks) -> list:
     if _POOL is None or _POOL_PID != os.getpid() or _POOL._max_workers < n_threads:
         _POOL = ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="mlatlas-conv")
         _POOL_PID = os.getpid()
+    # one task per thread, each a contiguous run of chunks: every hand-over between
+    # threads costs a wake-up (tens of microseconds on a virtual machine)
+    runs = [chunks[k * len(chunks) // n_threads: (k + 1) * len(chunks) // n_threads] for k in range(n_threads)]
     with blas.limit(limits=1):
-        return list(_POOL.map(lambda chunk: work(*chunk), chunks))
+        results = list(_POOL.map(lambda run: [work(*chunk) for chunk in run], runs))
+    return [r for run in results for r in run]
+
+
 _MAX_GRID_WASTE = 2.0  # use the phase-plane grid unless it has > 2x the needed positions
 
 
