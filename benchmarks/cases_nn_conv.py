@@ -2,9 +2,17 @@
 
 The timed step is one forward and one backward pass (input gradient and weight/bias
 gradients) of a single layer on a (64, 16, 28, 28) float32 batch, with the same
-weights on both sides.  PyTorch uses as many threads as the machine has cores, and
-so does NumPy's BLAS.  The quality is the norm of the input gradient (both sides
-should agree to float32 precision).
+weights on both sides.  PyTorch uses as many threads as this process may run on, and
+so do NumPy's BLAS and mlatlas's chunk threads.  Neither side copies its input inside
+the timed step (PyTorch gets a fresh leaf tensor that shares the array's memory).
+The quality is the norm of the input gradient (both sides should agree to float32
+precision).
+
+Caveat: after each call PyTorch's OpenMP workers keep spinning for a few
+milliseconds (libgomp's default wait policy), so whichever side runs right after
+PyTorch in the harness's alternation starts with one core busy; this costs ours about
+3 ms per call it follows.  The harness has no pause between timed calls to let those
+threads go idle, so the ratios here are slightly pessimistic for ours.
 """
 
 from __future__ import annotations
@@ -22,7 +30,8 @@ def _setup(make_ours, make_torch):
     def setup(quick):
         import torch
 
-        torch.set_num_threads(os.cpu_count() or 1)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        torch.set_num_threads(cores or 1)
         n = 16 if quick else SHAPE[0]
         rng = np.random.default_rng(0)
         x = rng.standard_normal((n,) + SHAPE[1:]).astype(np.float32)
@@ -45,7 +54,7 @@ def _ours(data):
 def _reference(data):
     layer = data["theirs"]
     layer.zero_grad()
-    xt = data["xt"].clone().requires_grad_(True)
+    xt = data["xt"].detach().requires_grad_(True)  # a new leaf, no copy (ours copies nothing either)
     layer(xt).backward(data["gt"])
     return float(xt.grad.norm())
 
