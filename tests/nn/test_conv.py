@@ -186,3 +186,28 @@ def test_conv_errors():
         Conv2d(1, 1, 3, padding_mode="reflect")
     with pytest.raises(ValueError, match="output_padding"):
         ConvTranspose2d(1, 1, 3, stride=2, output_padding=2)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_run_chunks_keeps_chunk_order_and_reraises(monkeypatch, threads):
+    """The threads pull chunks from one queue: results still come back in chunk order."""
+    import time
+
+    from mlatlas.nn import conv as conv_module
+
+    monkeypatch.setattr(conv_module, "_NUM_THREADS", threads)
+    chunks = [(start, 3) for start in range(0, 60, 3)]
+
+    def work(start, n):
+        time.sleep(0.001 * (start % 7 == 0))  # uneven chunk times
+        return start * 10 + n
+
+    assert conv_module._run_chunks(work, chunks) == [start * 10 + 3 for start, _ in chunks]
+
+    def failing(start, n):
+        if start == 27:
+            raise RuntimeError("chunk 27 failed")
+        return start
+
+    with pytest.raises(RuntimeError, match="chunk 27 failed"):
+        conv_module._run_chunks(failing, chunks)

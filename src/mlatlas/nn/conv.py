@@ -63,7 +63,7 @@ from __future__ import annotations
 import numbers
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 import numpy as np
@@ -224,9 +224,12 @@ def _run_chunks(work, chunks) -> list:
 
     with blas.limit(limits=1):
         helpers = [_POOL.submit(worker) for _ in range(n_threads - 1)]
-        worker()
-        for helper in helpers:
-            helper.result()  # waits, and re-raises an exception of the helper
+        try:
+            worker()
+        finally:
+            wait(helpers)  # never leave helpers running (even if this thread's chunk failed)
+    for helper in helpers:
+        helper.result()  # re-raises an exception of a helper
     return results
 
 
