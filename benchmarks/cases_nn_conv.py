@@ -8,11 +8,12 @@ the timed step (PyTorch gets a fresh leaf tensor that shares the array's memory)
 The quality is the norm of the input gradient (both sides should agree to float32
 precision).
 
-Caveat: after each call PyTorch's OpenMP workers keep spinning for a few
-milliseconds (libgomp's default wait policy), so whichever side runs right after
-PyTorch in the harness's alternation starts with one core busy; this costs ours about
-3 ms per call it follows.  The harness has no pause between timed calls to let those
-threads go idle, so the ratios here are slightly pessimistic for ours.
+Caveat: the harness alternates the two sides, and on the 2-core test machine each
+side runs slower right after the other than after itself (cold caches, PyTorch's
+OpenMP workers spinning for a few milliseconds after each call, idle cores waking up):
+measured on the 3x3 convolution, PyTorch 4 -> 6 ms after ours, ours 14 -> 19 ms
+after PyTorch.  Both sides pay it, so the ratio stays a fair comparison, but the
+absolute times are higher than either library alone in a loop.
 """
 
 from __future__ import annotations
