@@ -38,6 +38,10 @@ chunks small enough for the CPU cache:
   (H_out, W_out) are dropped (their input gradient is zero, so the scatter-adds of the
   backward pass stay exact).  When that grid would be more than twice the output (a
   big kernel on a small image), the plain strided gather is used instead;
+* on that flat grid, consecutive rows (and images) share their zero padding: a tap
+  that reads past the end of a row continues into the next row's leading padding,
+  so the trailing padding is not stored (29x29 values per 28x28 image for a 3x3
+  kernel with padding 1, not 30x30: 7% less of every copy and matrix product);
 * images are processed a few at a time (columns of about 4 MB), so each im2col block
   is used by the matrix product while it is still in cache.  The backward pass
   recomputes these blocks from the cached input planes instead of keeping the whole
@@ -267,20 +271,44 @@ class _TapPlan:
         Tap (i, j) reads plane ``phase`` at offset (q_h, q_w) from the grid position.
     """
 
-    def __init__(self, canvas_hw, kernel, stride, dilation, grid_hw, n_images: int) -> None:
+    def __init__(self, canvas_hw, kernel, stride, dilation, grid_hw, n_images: int, image_box=None) -> None:
         (Hc, Wc), (kh, kw), (sh, sw), (dh, dw) = canvas_hw, kernel, stride, dilation
         self.stride, self.canvas_hw, self.grid_hw = (sh, sw), (Hc, Wc), tuple(grid_hw)
         self.n_images = n_images
         self.phases = sh * sw
         Ph, Pw = -(-Hc // sh), -(-Wc // sw)
-        self.plane_hw = (Ph, Pw)
         # d i = s q + r: tap i lands on phase r, q rows further down the plane
         self.taps = [(i, j, ((dh * i) % sh) * sw + (dw * j) % sw, (dh * i) // sh, (dw * j) // sw)
                      for i in range(kh) for j in range(kw)]
         self.flat = Ph * Pw <= _MAX_GRID_WASTE * grid_hw[0] * grid_hw[1]
+        if self.flat and image_box is not None:
+            top, left, H, W = image_box
+            Ph = self._shared_padding_extent(Ph, H, top, sh, [(dh * i) for i in range(kh)], grid_hw[0])
+            Pw = self._shared_padding_extent(Pw, W, left, sw, [(dw * j) for j in range(kw)], grid_hw[1])
+        self.plane_hw = (Ph, Pw)
         self.cols_hw = (Ph, Pw) if self.flat else self.grid_hw
         # room after the last image for the shifted reads of the (dropped) last positions
         self.slack = ((dh * (kh - 1)) // sh) * Pw + (dw * (kw - 1)) // sw
+
+    def _shared_padding_extent(self, extent: int, size: int, offset: int, s: int, reach: list, grid: int) -> int:
+        """Shortest plane extent (rows or columns) when neighbours share their zero padding.
+
+        With the flat layout a read past the end of a plane row continues on the next
+        row (past the last row: on the next image's first row).  That is harmless when
+        it lands in the next row's leading padding (zero for a gather; never read back
+        for a scatter), so the trailing padding need not be stored: a row only has to
+        hold the grid and its data, ``grid, u0 + n <= P``, and every grid position ``a < grid`` must
+        reach at most ``q`` beyond it with ``a + q - P < u0`` (``u0`` = first data row of
+        that phase).  For a 3x3 kernel with padding 1 on 28x28 this stores 29x29 values
+        per image instead of 30x30.
+        """
+        first = {r: (u0, n) for r, _, u0, n in self._phase_slices(size, offset, s)}
+        need = max([grid] + [u0 + n for u0, n in first.values()])  # room for the grid and the data
+        for d_i in reach:  # d i = s q + r
+            r, q = d_i % s, d_i // s
+            if r in first:
+                need = max(need, grid + q - first[r][0])
+        return min(extent, need)
 
     def new_planes(self, channels: int, dtype) -> np.ndarray:
         """Uninitialised planes, shape (phases, C, N P_h P_w + slack); see :meth:`clear`."""
@@ -370,7 +398,8 @@ class _TapPlan:
                 off = qh * Pw + qw
                 # the last `off` positions are dropped ones (zero gradient) that would spill
                 # into the next chunk: leaving them out keeps chunks disjoint (thread-safe)
-                planes[phase, :, base + off: base + L] += cols[:, i, j, : L - off]
+                if off < L:  # (a tap may reach past a whole chunk of tiny planes)
+                    planes[phase, :, base + off: base + L] += cols[:, i, j, : L - off]
             return
         gh, gw = self.grid_hw
         view = self._plane_view(planes)
@@ -542,7 +571,7 @@ class Conv2d(Module):
             raise ValueError(f"Conv2d: input of size {(H, W)} (padded {(Hp, Wp)}) is smaller than the "
                              f"dilated kernel {(dh * (kh - 1) + 1, dw * (kw - 1) + 1)}")
         G, O = self.groups, self.out_channels
-        plan = _TapPlan((Hp, Wp), (kh, kw), (sh, sw), (dh, dw), (ho, wo), N)
+        plan = _TapPlan((Hp, Wp), (kh, kw), (sh, sw), (dh, dw), (ho, wo), N, image_box=(top, left, H, W))
         chunks = list(plan.chunks(N, C * kh * kw, x.itemsize))
         planes = plan.new_planes(C, x.dtype)  # the padded input, (phases, C, N P + slack)
         _run_chunks(lambda start, n: plan.put_images(x[start: start + n], planes, start, top, left), chunks)
@@ -689,7 +718,7 @@ class ConvTranspose2d(Module):
             raise ValueError(f"ConvTranspose2d: the padding {self.padding} leaves an empty output "
                              f"for input size {(H, W)}")
         G, O = self.groups, self.out_channels
-        plan = _TapPlan((Hc, Wc), (kh, kw), (sh, sw), (dh, dw), (H, W), N)
+        plan = _TapPlan((Hc, Wc), (kh, kw), (sh, sw), (dh, dw), (H, W), N, image_box=(ph, pw, ho, wo))
         Wm = self.weight.data.astype(x.dtype, copy=False).reshape(G, C // G, -1)  # (G, C/G, O/G kh kw)
         bias = None if self.bias is None else self.bias.data.astype(x.dtype, copy=False)[:, None, None]
         canvas = plan.new_planes(O, x.dtype)
