@@ -63,6 +63,11 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _cell(text) -> str:
+    """Escape pipes, which would end a Markdown table cell."""
+    return str(text).replace("|", "\\|")
+
+
 def table(results: list[harness.Measurement]) -> str:
     head = ("| case | reference | ours (s) | reference (s) | ratio | target | met | quality | ours | reference |\n"
             "|---|---|---|---|---|---|---|---|---|---|")
@@ -70,11 +75,26 @@ def table(results: list[harness.Measurement]) -> str:
     for m in results:
         met = "-" if m.meets_target is None else ("yes" if m.meets_target else "NO")
         rows.append(
-            f"| {m.name} | {m.reference_name} | {_fmt(m.ours_seconds)} | {_fmt(m.reference_seconds)} | "
-            f"{m.ratio:.2f} | {'-' if m.target is None else f'<= {m.target}'} | {met} | {m.quality_name} | "
+            f"| {_cell(m.name)} | {_cell(m.reference_name)} | {_fmt(m.ours_seconds)} | {_fmt(m.reference_seconds)} | "
+            f"{m.ratio:.2f} | {'-' if m.target is None else f'<= {m.target}'} | {met} | {_cell(m.quality_name)} | "
             f"{_fmt(m.ours_quality)} | {_fmt(m.reference_quality)} |"
         )
     return "\n".join(rows)
+
+
+NOTES = """## Notes
+
+- Threads: every case gives both sides the same threads. The MLP epochs run both sides
+  on one thread (small matrix products, where thread hand-offs dominate); the forests use
+  `n_jobs=2` on both sides; everything else runs with the libraries' defaults on the
+  machine's cores. On a loaded machine, multi-threaded BLAS slows down far more than
+  single-threaded, so compare runs made on a quiet machine.
+- Conv2d is the closest to its target: PyTorch's own time for that step flips between
+  about 4-5 ms and 8-10 ms from run to run (it follows page faults), so its ratio has
+  ranged from 1.95 to 3.0 over repeated runs of the same code.
+- Quality columns are the same figure computed for both libraries on the same split;
+  the tree on digits averages 20 seeds because scikit-learn breaks split ties at random.
+"""
 
 
 def main(argv=None) -> int:
@@ -112,6 +132,7 @@ def main(argv=None) -> int:
             handle.write(text + "\n\n## Machine\n\n")
             for k, v in info.items():
                 handle.write(f"- {k}: {v}\n")
+            handle.write("\n" + NOTES)
     return 0
 
 
