@@ -5,17 +5,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from torch_parity import rel_err  # noqa: E402
+
 from mlatlas.nn import Conv2d, ConvTranspose2d, gradcheck  # noqa: E402
 from mlatlas.nn.conv import col2im, conv2d, conv_transpose2d, im2col  # noqa: E402
 
 TOL = 1e-10
 
-
-def rel_err(ours, ref):
-    ours = np.asarray(ours, dtype=np.float64)
-    ref = ref.detach().numpy() if hasattr(ref, "detach") else np.asarray(ref, dtype=np.float64)
-    assert ours.shape == ref.shape, (ours.shape, ref.shape)
-    return float(np.max(np.abs(ours - ref)) / max(np.max(np.abs(ref)), 1e-300))
 
 
 def run_both(ours, theirs, x, rng):

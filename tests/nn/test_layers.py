@@ -5,6 +5,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from torch_parity import rel_err  # noqa: E402
+
 from mlatlas.nn import (  # noqa: E402
     BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Identity, Linear, Module, MSELoss,
     Parameter, ReLU, Sequential, Sigmoid, Tanh,
@@ -12,13 +14,6 @@ from mlatlas.nn import (  # noqa: E402
 
 TOL = 1e-10
 
-
-def rel_err(ours, ref):
-    """max |ours - ref| / max |ref| (norm-wise relative error)."""
-    ours = np.asarray(ours, dtype=np.float64)
-    ref = ref.detach().numpy() if hasattr(ref, "detach") else np.asarray(ref, dtype=np.float64)
-    assert ours.shape == ref.shape, (ours.shape, ref.shape)
-    return float(np.max(np.abs(ours - ref)) / max(np.max(np.abs(ref)), 1e-300))
 
 
 def to_torch_state(state):

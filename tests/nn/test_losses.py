@@ -5,16 +5,12 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from torch_parity import rel_err  # noqa: E402
+
 from mlatlas.nn import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, gradcheck  # noqa: E402
 
 TOL = 1e-10
 
-
-def rel_err(ours, ref):
-    ours = np.asarray(ours, dtype=np.float64)
-    ref = ref.detach().numpy() if hasattr(ref, "detach") else np.asarray(ref, dtype=np.float64)
-    assert ours.shape == ref.shape, (ours.shape, ref.shape)
-    return float(np.max(np.abs(ours - ref)) / max(np.max(np.abs(ref)), 1e-300))
 
 
 def compare(ours, theirs, pred, target, rng):

@@ -5,15 +5,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from torch_parity import rel_err  # noqa: E402
+
 from mlatlas.nn import SGD, Adam, AdamW, Linear, MSELoss, Parameter, Sequential, Tanh  # noqa: E402
 
 STEPS = 200
 TOL = 1e-10
 
-
-def rel_err(ours, ref):
-    ref = ref.detach().numpy() if hasattr(ref, "detach") else np.asarray(ref)
-    return float(np.max(np.abs(np.asarray(ours) - ref)) / max(np.max(np.abs(ref)), 1e-300))
 
 
 def gradient(theta, t):
