@@ -468,6 +468,21 @@ def _check_input(x: np.ndarray, channels: int, name: str) -> None:
         raise ValueError(f"{name} expected {channels} input channels, got input of shape {x.shape}")
 
 
+def _configure_geometry(layer, in_channels, out_channels, kernel_size, stride, dilation, groups) -> None:
+    """Check and store what Conv2d and ConvTranspose2d share: channels, groups, kernel, stride, dilation."""
+    for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
+            raise ValueError(f"{name} must be a positive int, got {v!r}")
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
+                         f"divisible by groups ({groups})")
+    layer.in_channels, layer.out_channels, layer.groups = int(in_channels), int(out_channels), int(groups)
+    layer.kernel_size = _pair(tuple(kernel_size) if not isinstance(kernel_size, numbers.Integral)
+                              else kernel_size, "kernel_size", 1)
+    layer.stride = _pair(stride, "stride", 1)
+    layer.dilation = _pair(dilation, "dilation", 1)
+
+
 class Conv2d(Module):
     """2-D convolution over (N, C, H, W) inputs, PyTorch's constructor and semantics.
 
@@ -520,17 +535,7 @@ class Conv2d(Module):
             self.register_parameter("bias", None)
 
     def _configure(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups) -> None:
-        for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
-                             f"divisible by groups ({groups})")
-        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
-        self.kernel_size = _pair(tuple(kernel_size) if not isinstance(kernel_size, numbers.Integral)
-                                 else kernel_size, "kernel_size", 1)
-        self.stride = _pair(stride, "stride", 1)
-        self.dilation = _pair(dilation, "dilation", 1)
+        _configure_geometry(self, in_channels, out_channels, kernel_size, stride, dilation, groups)
         if isinstance(padding, str):
             if padding not in ("valid", "same"):
                 raise ValueError(f"padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
@@ -681,19 +686,9 @@ class ConvTranspose2d(Module):
 
     def _configure(self, in_channels, out_channels, kernel_size, stride, padding, output_padding,
                    groups, dilation) -> None:
-        for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
-                             f"divisible by groups ({groups})")
-        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
-        self.kernel_size = _pair(tuple(kernel_size) if not isinstance(kernel_size, numbers.Integral)
-                                 else kernel_size, "kernel_size", 1)
-        self.stride = _pair(stride, "stride", 1)
+        _configure_geometry(self, in_channels, out_channels, kernel_size, stride, dilation, groups)
         self.padding = _pair(padding, "padding", 0)
         self.output_padding = _pair(output_padding, "output_padding", 0)
-        self.dilation = _pair(dilation, "dilation", 1)
         for op, s, d in zip(self.output_padding, self.stride, self.dilation):
             if op >= s and op >= d:
                 raise ValueError(f"output_padding {self.output_padding} must be smaller than either the "
