@@ -15,41 +15,26 @@ scikit-learn <= 2.0 at equal quality (within one point).
 
 from __future__ import annotations
 
+from .data import bundled_split, synthetic_split
 from .harness import case
 
 
 def _setup_digits(quick: bool):
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    X, y = load_digits(return_X_y=True)
-    return train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+    return bundled_split("digits")
 
 
 def _setup_breast_cancer(quick: bool):
-    from sklearn.datasets import load_breast_cancer
-    from sklearn.model_selection import train_test_split
-
-    X, y = load_breast_cancer(return_X_y=True)
-    return train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+    return bundled_split("breast_cancer")
 
 
 def _setup_large(quick: bool):
-    from sklearn.datasets import make_classification
-
     n_train = 5_000 if quick else 20_000
-    X, y = make_classification(n_samples=n_train + n_train // 4, n_features=20, n_informative=10,
-                               random_state=0)
-    return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
+    return synthetic_split("classification", n_train, n_train // 4)
 
 
 def _setup_regression(quick: bool):
-    from sklearn.datasets import make_regression
-
     n_train = 3_000 if quick else 10_000
-    X, y = make_regression(n_samples=n_train + n_train // 4, n_features=20, n_informative=10,
-                           noise=10.0, random_state=0)
-    return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
+    return synthetic_split("regression", n_train, n_train // 4)
 
 
 def _accuracy(model, data) -> float:
