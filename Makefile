@@ -22,7 +22,7 @@ demo: $(STAMP)
 
 # Two pytest workers on two cores: each keeps BLAS to one thread so they do not
 # oversubscribe the machine (results are unchanged; only contention goes away).
-TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg
+TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg MLATLAS_STRICT_SKIPS=1
 
 test: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -q
