@@ -324,6 +324,8 @@ def load_file(path: str | os.PathLike, *, target: str | int | None = -1,
     path = os.fspath(path)
     if not os.path.exists(path):
         raise ValueError(f"{path}: no such file.")
+    if os.path.isdir(path):
+        raise ValueError(f"{path}: a folder, not a file.")
     lower = path.lower()
     base = lower[:-3] if lower.endswith(".gz") else lower
     if base.endswith(".csv"):
@@ -347,8 +349,14 @@ def _guess_task(y: np.ndarray) -> str:
 
 def _load_csv(path: str, target: str | int | None, task: str | None) -> Dataset:
     opener = gzip.open if path.lower().endswith(".gz") else open
-    with opener(path, "rt", newline="") as handle:
-        rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
+    try:
+        with opener(path, "rt", newline="") as handle:
+            rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not a UTF-8 text file (byte {exc.start} cannot be decoded).") from None
+    except (OSError, EOFError, csv.Error) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ValueError(f"{path}: cannot read the CSV file ({reason}).") from None
     if not rows:
         raise ValueError(f"{path}: the CSV file is empty.")
 
@@ -437,8 +445,11 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     dimension as a big-endian uint32; the data follow in row-major order.
     """
     path = os.fspath(path)
-    with open(path, "rb") as handle:
-        raw = handle.read()
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read the file ({exc.strerror or exc}).") from None
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)

@@ -184,3 +184,26 @@ def test_missing_and_unsupported_files(tmp_path):
     other.write_bytes(b"xx")
     with pytest.raises(ValueError, match="unsupported file type"):
         datasets.load_file(other)
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("binary.csv", b"\xff\xfe\x00\x01", "not a UTF-8 text file"),
+        ("corrupt.csv.gz", b"not gzip at all", "cannot read the CSV file"),
+        ("huge-field.csv", b'a,b\n1,"' + b"x" * (200 * 1024) + b'"\n', "cannot read the CSV file"),
+    ],
+)
+def test_unreadable_csv_is_one_value_error(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as info:
+        datasets.load_file(path)
+    assert name in str(info.value)
+
+
+def test_a_folder_is_not_a_data_file(tmp_path):
+    folder = tmp_path / "table.csv"
+    folder.mkdir()
+    with pytest.raises(ValueError, match="a folder, not a file"):
+        datasets.load_file(folder)
