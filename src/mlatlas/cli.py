@@ -1,10 +1,12 @@
 """The ``mlatlas`` command line: list, run and demo.
 
 ``mlatlas list`` prints every registry entry; ``mlatlas run NAME`` fits ours and the
-reference side by side, prints the comparison, writes ``metrics.json`` and figures;
-``mlatlas demo`` runs every entry quickly and writes a summary.  Mistakes in the
-command (unknown names, bad ``--set`` values, wrong datasets) exit with status 2 and
-a one-line message; no traceback.
+reference side by side (on a bundled dataset or the user's own file with ``--data``),
+prints the comparison, writes ``metrics.json`` and figures; ``mlatlas demo`` runs every
+entry quickly and writes a summary.  Mistakes in the command (unknown names, bad
+``--set`` values, wrong datasets, unreadable files) and every failure of the file
+system (an ``--out`` that cannot be created or written) exit with status 2 and a
+one-line message; no traceback.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import argparse
 import ast
 import os
+import re
 import sys
+import tempfile
 import warnings
 from typing import Any, Sequence
 
@@ -24,16 +28,22 @@ class UsageError(Exception):
 
 
 def parse_value(text: str) -> Any:
-    """Read a ``--set`` value: Python literals, ``none``, ``inf``/``-inf``, else the string."""
+    """Read a ``--set`` value: Python literals, ``none``, ``inf``/``-inf``, ``nan``, else the string.
+
+    ``nan`` becomes ``float("nan")`` so that the estimator's own parameter check reports
+    it (a string would only say "got str").
+    """
     lowered = text.strip().lower()
     if lowered in ("none", "null"):
         return None
     if lowered in ("true", "false"):
         return lowered == "true"
-    if lowered in ("inf", "+inf", "infinity"):
+    if lowered in ("inf", "+inf", "infinity", "+infinity"):
         return float("inf")
     if lowered in ("-inf", "-infinity"):
         return float("-inf")
+    if lowered in ("nan", "+nan", "-nan"):
+        return float("nan")
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -64,6 +74,68 @@ def _check_params(entry, params: dict) -> None:
         )
 
 
+#: Seeds reach numpy and scikit-learn, which take integers in [0, 2**32 - 1].
+SEED_MAX = 2**32 - 1
+
+
+def _check_seed(seed: int) -> None:
+    if not 0 <= seed <= SEED_MAX:
+        raise UsageError(f"--seed must be an integer in [0, {SEED_MAX}]; got {seed}.")
+
+
+def _os_message(exc: OSError) -> str:
+    """``'PATH': reason`` from an OSError, without the errno noise."""
+    reason = exc.strerror or str(exc)
+    return f"{exc.filename!r}: {reason}" if exc.filename else reason
+
+
+def prepare_out_dir(path: str, option: str = "--out") -> str:
+    """Create the output folder ``path`` and check that a file can be written in it.
+
+    Called before any work, so that a run does not fit everything and then fail to
+    save.  Any failure is a :class:`UsageError` naming the folder and the reason.
+    """
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UsageError(f"{option} {path!r} is a file, not a folder.")
+    try:
+        os.makedirs(path, exist_ok=True)
+        # the folder may exist and still refuse files (read-only, /proc, a full disk...)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".mlatlas-write-check-"):
+            pass
+    except OSError as exc:
+        where = "" if exc.filename in (None, path) else f" ({exc.filename!r})"
+        raise UsageError(f"cannot write to {option} {path!r}{where}: {exc.strerror or exc}.") from None
+    return path
+
+
+def _target_column(text: str | None) -> str | int | None:
+    """``--target``: a header name, or an integer index (0-based; negative from the end)."""
+    if text is None:
+        return None
+    return int(text) if re.fullmatch(r"[+-]?\d+", text.strip()) else text
+
+
+def _load_user_data(entry, path: str, target: str | None):
+    """Read ``--data FILE`` with :func:`mlatlas.datasets.load_file`; check it suits the entry."""
+    from . import datasets
+    from .atlas.runner import check_user_data
+
+    column = _target_column(target)
+    if column is None:
+        # clustering needs no target: every column is a feature unless --target names one
+        column = None if entry.task == "clustering" else -1
+    try:
+        data = datasets.load_file(path, target=column)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read --data {_os_message(exc)}.") from None
+    try:
+        return check_user_data(entry, data)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from .atlas import entries
 
@@ -79,6 +151,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .atlas import get, run_entry
+    from .atlas.runner import DATA_TASKS
 
     try:
         entry = get(args.name)
@@ -86,13 +159,29 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     params = parse_set(args.set or [])
     _check_params(entry, params)
+    _check_seed(args.seed)
     allowed = entry.allowed_datasets()
-    if args.dataset is not None and allowed and args.dataset not in allowed:
-        raise UsageError(f"{entry.name} does not run on dataset {args.dataset!r}; allowed: {', '.join(allowed)}.")
-    out_dir = args.out or os.path.join("mlatlas-output", entry.name)
+    if args.dataset is not None:
+        if args.data is not None:
+            raise UsageError("give --dataset NAME or --data FILE, not both.")
+        if not allowed:
+            raise UsageError(f"{entry.name} takes no --dataset (it runs on its own fixed example); "
+                             f"got {args.dataset!r}.")
+        if args.dataset not in allowed:
+            raise UsageError(f"{entry.name} does not run on dataset {args.dataset!r}; "
+                             f"allowed: {', '.join(allowed)}.")
+    if args.target is not None and args.data is None:
+        raise UsageError("--target names a column of --data FILE; give --data too.")
+    if args.data is not None and entry.task not in DATA_TASKS:
+        raise UsageError(f"{entry.name} is a {entry.task if entry.task != 'other' else 'special'} entry; "
+                         f"--data runs {', '.join(DATA_TASKS)} entries only.")
+    out_dir = prepare_out_dir(args.out or os.path.join("mlatlas-output", entry.name))
+    data = _load_user_data(entry, args.data, args.target) if args.data is not None else None
     try:
-        result = run_entry(entry, dataset=args.dataset, params=params, seed=args.seed,
+        result = run_entry(entry, dataset=args.dataset, data=data, params=params, seed=args.seed,
                            out_dir=out_dir, figures=not args.no_figures)
+    except OSError as exc:
+        raise UsageError(f"{entry.name}: could not write results to {out_dir!r}: {_os_message(exc)}.") from None
     except (ValueError, TypeError) as exc:
         # Parameter values are validated when the estimator is fitted.
         raise UsageError(f"{entry.name}: {exc}") from None
@@ -112,7 +201,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             get(name)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    return run_demo(out_dir=args.out, only=args.only, figures=not args.no_figures, seed=args.seed)
+    _check_seed(args.seed)
+    prepare_out_dir(args.out)
+    try:
+        return run_demo(out_dir=args.out, only=args.only, figures=not args.no_figures, seed=args.seed)
+    except OSError as exc:
+        raise UsageError(f"demo: could not write results to {args.out!r}: {_os_message(exc)}.") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_run = sub.add_parser("run", help="fit one algorithm and its reference side by side")
     p_run.add_argument("name", help="algorithm name (see `mlatlas list`)")
     p_run.add_argument("--dataset", help="dataset name (default: the entry's own)")
+    p_run.add_argument("--data", metavar="FILE",
+                       help="run on your own .csv or .npz file instead (supervised and clustering entries)")
+    p_run.add_argument("--target", metavar="COLUMN",
+                       help="the --data CSV's target column: a header name or an index "
+                            "(default: the last column; none for clustering)")
     p_run.add_argument("--set", action="append", metavar="KEY=VALUE",
                        help="override a parameter of our estimator (repeatable)")
     p_run.add_argument("--seed", type=int, default=0, help="seed for the split, data and estimators")

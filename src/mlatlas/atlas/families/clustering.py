@@ -14,7 +14,7 @@ from ... import plots
 from ...unsupervised.gmm import GaussianMixture
 from ...unsupervised.kmeans import KMeans, _lloyd_step
 from ..registry import Entry, register
-from ..runner import ModelRow, RunResult, timed
+from ..runner import ModelRow, RunResult, timed, warm_up
 
 
 def _n_groups(ctx, key: str) -> int:
@@ -76,9 +76,11 @@ def _run_clustering(entry: Entry, ctx, count_key: str, metrics, objective: str) 
     ctx.X_train = ctx.X_test = X
     ctx.y_train = ctx.y_test = y
 
+    warm_up(lambda: entry.estimator(**params), X)
     ours = entry.estimator(**params)
     _, fit_time = timed(ours.fit, X)
     labels, predict_time = timed(ours.predict, X)
+    warm_up(lambda: entry.reference(params), X)
     ref = entry.reference(params)
     _, ref_fit = timed(ref.fit, X)
     ref_labels, ref_predict = timed(ref.predict, X)

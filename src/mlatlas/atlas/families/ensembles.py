@@ -48,14 +48,7 @@ def _ref_adaboost(params: dict):
                      learning_rate=params.get("learning_rate", 1.0), random_state=params.get("random_state"))
 
 
-def _warm_up(entry: Entry) -> None:
-    """Load the compiled tree kernels (numba's disk cache) before anything is timed."""
-    X = np.array([[0.0], [1.0], [2.0], [3.0]])
-    entry.estimator(n_estimators=2).fit(X, np.array([0, 1, 0, 1])).predict(X)
-
-
 def _run_forest(entry: Entry, ctx):
-    _warm_up(entry)
     result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
     ours, ref = ctx.ours, ctx.reference
     if getattr(ours, "oob_score", False):
@@ -70,7 +63,6 @@ def _run_forest(entry: Entry, ctx):
 
 
 def _run_adaboost(entry: Entry, ctx):
-    _warm_up(entry)
     result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
     ours, ref = ctx.ours, ctx.reference
     m = min(len(ours.estimators_), len(ref.estimators_))

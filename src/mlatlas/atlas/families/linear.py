@@ -44,21 +44,7 @@ def _reference_linear(params: dict):
     return Reference(fit_intercept=params.get("fit_intercept", True))
 
 
-def _warm_up(entry: Entry, params: dict, y) -> None:
-    """One tiny untimed fit of each model, so that first-call costs (lazy imports of scipy's
-    optimisers and so on) do not land in whichever model the timed run fits first."""
-    X = np.linspace(-1.0, 1.0, 8).reshape(-1, 1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for make in (entry.estimator, lambda **p: entry.reference(p)):
-            try:
-                make(**params).fit(X, y).predict(X)
-            except (ValueError, TypeError):  # bad --set values are reported by the real run
-                pass
-
-
 def _run_linear(entry: Entry, ctx):
-    _warm_up(entry, ctx.params, np.linspace(0.0, 2.0, 8))
     result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
     ours, ref = ctx.ours, ctx.reference
     scale = max(float(np.max(np.abs(ref.coef_))), 1e-300)
@@ -175,7 +161,6 @@ def _reference_logistic(params: dict):
 
 
 def _run_logistic(entry: Entry, ctx):
-    _warm_up(entry, ctx.params, np.array([0, 1, 2, 0, 1, 2, 0, 1]))
     result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
     ours, ref = ctx.ours, ctx.reference
     result.comparison["max_coef_difference"] = float(np.max(np.abs(ours.coef_ - ref.coef_)))

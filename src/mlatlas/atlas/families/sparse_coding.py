@@ -11,7 +11,7 @@ from ... import plots
 from ...base import ConvergenceWarning
 from ...unsupervised.sparse_coding import DictionaryLearning, objective
 from ..registry import Entry, register
-from ..runner import ModelRow, RunResult
+from ..runner import ModelRow, RunResult, warm_up
 
 
 def _reference(params: dict):
@@ -44,6 +44,8 @@ def _run_sparse_coding(entry: Entry, ctx) -> RunResult:
     alpha = float(params.get("alpha", 1.0))
 
     rows, models = [], {}
+    warm_up(lambda: entry.estimator(**params), X_train, method="transform")
+    warm_up(lambda: entry.reference(params), X_train, method="transform")
     for label, model in (("mlatlas", entry.estimator(**params)),
                          (entry.reference_name, entry.reference(params))):
         with warnings.catch_warnings():

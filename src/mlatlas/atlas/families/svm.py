@@ -32,9 +32,6 @@ def _metrics(estimator, X, y) -> dict:
 
 def _run(entry: Entry, ctx) -> object:
     """The standard side-by-side run, plus how close our SMO's solution is to libsvm's."""
-    # Load the compiled SMO loop (numba's on-disk cache) once before timing, so that the
-    # table compares fitting, not a one-off load per process.
-    SVC().fit(np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1])
     result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
     ours, ref = ctx.ours, ctx.reference
     same = bool(np.array_equal(ours.support_, ref.support_))

@@ -91,8 +91,6 @@ def compare_trees(ours, ref, X_train) -> dict:
 
 def _run(entry: Entry, ctx):
     """The standard side-by-side run, plus the node-by-node comparison of the trees."""
-    # load the compiled kernels (numba's on-disk cache) before anything is timed
-    entry.estimator().fit(np.array([[0.0], [1.0]]), np.array([0, 1])).predict(np.array([[0.5]]))
     result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
     ours, ref = ctx.ours, ctx.reference
     result.comparison["same_tree_node_by_node"] = same_tree(ours, ref)
