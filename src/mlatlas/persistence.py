@@ -19,7 +19,8 @@ What a model file can do
 * Hold plain values: ``None``, booleans, integers, floats (``nan`` and ``inf`` too),
   strings, lists, tuples, dicts, :class:`~mlatlas.base.History` records, numeric /
   boolean / string arrays (``.npy`` entries), and object or string arrays written
-  element by element in the JSON.
+  element by element in the JSON.  NumPy scalars are saved as the Python number of the
+  same value; a random generator held by a fitted model is saved as ``None``.
 
 What a model file cannot do
 ---------------------------
