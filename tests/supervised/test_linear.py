@@ -170,7 +170,7 @@ def test_linear_bad_sample_weight():
     X, y = [[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0]
     with pytest.raises(ValueError, match="sample_weight.*non-negative"):
         LinearRegression().fit(X, y, sample_weight=[1.0, -1.0, 1.0])
-    with pytest.raises(ValueError, match="sample_weight.*length"):
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(3,\)"):
         LinearRegression().fit(X, y, sample_weight=[1.0, 1.0])
 
 
@@ -364,14 +364,16 @@ def test_logistic_warns_when_not_converged(solver):
 
 
 @pytest.mark.parametrize("params, match", [
-    ({"C": 0.0}, "C must be > 0"),
-    ({"C": -1.0}, "C must be > 0"),
+    ({"C": 0.0}, "C must be a real number > 0 or inf; got 0.0"),
+    ({"C": -1.0}, "C must be a real number > 0 or inf; got -1.0"),
+    ({"C": float("nan")}, "C must be a real number > 0 or inf; got nan"),
     ({"C": "big"}, "C must be a real number"),
     ({"solver": "sag"}, "solver must be one of 'lbfgs', 'newton', 'gd'"),
     ({"fit_intercept": 1}, "fit_intercept"),
-    ({"max_iter": 0}, "max_iter must be >= 1"),
-    ({"tol": -1e-3}, "tol must be >= 0"),
-    ({"learning_rate": -0.1}, "learning_rate must be > 0"),
+    ({"max_iter": 0}, "max_iter must be an int >= 1; got 0"),
+    ({"tol": -1e-3}, "tol must be a finite real number >= 0"),
+    ({"tol": float("nan")}, "tol must be a finite real number >= 0; got nan"),
+    ({"learning_rate": -0.1}, "learning_rate must be a finite real number > 0, or None"),
 ])
 def test_logistic_bad_params(params, match):
     with pytest.raises((ValueError, TypeError), match=match):

@@ -302,14 +302,14 @@ def test_save_load_round_trip(tmp_path, continuous, weights):
 @pytest.mark.parametrize(
     "params, error, match",
     [
-        ({"n_neighbors": 0}, ValueError, "n_neighbors must be >= 1; got 0"),
-        ({"n_neighbors": 2.5}, TypeError, "n_neighbors must be an int; got float"),
+        ({"n_neighbors": 0}, ValueError, "n_neighbors must be an int >= 1; got 0"),
+        ({"n_neighbors": 2.5}, TypeError, "n_neighbors must be an int >= 1; got float 2.5"),
         ({"n_neighbors": True}, TypeError, "n_neighbors must be an int"),
         ({"weights": "gaussian"}, ValueError, "weights must be one of 'uniform', 'distance'; got 'gaussian'"),
-        ({"p": 0.5}, ValueError, "p must be >= 1; got 0.5"),
+        ({"p": 0.5}, ValueError, "p must be a real number >= 1 or inf; got 0.5"),
         ({"p": "2"}, TypeError, "p must be a real number"),
         ({"p": float("nan")}, ValueError, "p must be a real number >= 1 or inf; got nan"),
-        ({"n_jobs": 0}, ValueError, "n_jobs must be >= 1"),
+        ({"n_jobs": 0}, ValueError, "n_jobs must be an int >= 1, or None; got 0"),
     ],
 )
 def test_bad_parameters_are_named(params, error, match):
@@ -328,7 +328,7 @@ def test_too_many_neighbours_is_a_clear_error():
         model.kneighbors(X, n_neighbors=6)
     with pytest.raises(ValueError, match="must be < n_samples_fit; got n_neighbors = 4"):
         model.kneighbors(None, n_neighbors=4)
-    with pytest.raises(ValueError, match="n_neighbors must be >= 1"):
+    with pytest.raises(ValueError, match="n_neighbors must be an int >= 1; got 0"):
         model.kneighbors(X, n_neighbors=0)
     with pytest.raises(ValueError, match="features"):
         model.predict(np.zeros((2, 3)))

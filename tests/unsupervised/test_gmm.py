@@ -200,12 +200,14 @@ def test_ill_defined_covariance_raises():
 
 
 @pytest.mark.parametrize("params, error, match", [
-    ({"n_components": 0}, ValueError, "n_components must be >= 1"),
+    ({"n_components": 0}, ValueError, "n_components must be an int >= 1; got 0"),
     ({"covariance_type": "unknown"}, ValueError, "covariance_type must be one of"),
     ({"init_params": "kmeans++"}, ValueError, "init_params must be one of"),
-    ({"tol": -1.0}, ValueError, "tol must be >= 0"),
-    ({"reg_covar": -1e-3}, ValueError, "reg_covar must be >= 0"),
-    ({"max_iter": 0}, ValueError, "max_iter must be >= 1"),
+    ({"tol": -1.0}, ValueError, "tol must be a finite real number >= 0; got -1.0"),
+    ({"tol": np.nan}, ValueError, "tol must be a finite real number >= 0; got nan"),
+    ({"reg_covar": -1e-3}, ValueError, "reg_covar must be a finite real number >= 0"),
+    ({"reg_covar": np.nan}, ValueError, "reg_covar must be a finite real number >= 0; got nan"),
+    ({"max_iter": 0}, ValueError, "max_iter must be an int >= 1; got 0"),
     ({"n_init": 1.5}, TypeError, "n_init must be an int"),
     ({"n_components": 30}, ValueError, "n_samples=20 should be >= n_components=30"),
     ({"weights_init": [0.2, 0.2]}, ValueError, "weights_init must sum to 1"),
@@ -224,7 +226,7 @@ def test_bad_parameters(params, error, match):
 
 def test_sample_needs_positive_count(data):
     gm = GaussianMixture(2, random_state=0).fit(data["blobs"])
-    with pytest.raises(ValueError, match="n_samples must be >= 1"):
+    with pytest.raises(ValueError, match="n_samples must be an int >= 1; got 0"):
         gm.sample(0)
 
 

@@ -237,11 +237,12 @@ def test_no_warning_on_clean_data(data):
 
 
 @pytest.mark.parametrize("params, error, match", [
-    ({"n_clusters": 0}, ValueError, "n_clusters must be >= 1"),
+    ({"n_clusters": 0}, ValueError, "n_clusters must be an int >= 1; got 0"),
     ({"n_clusters": 2.5}, TypeError, "n_clusters must be an int"),
-    ({"n_init": 0}, ValueError, "n_init must be >= 1"),
-    ({"max_iter": 0}, ValueError, "max_iter must be >= 1"),
-    ({"tol": -1.0}, ValueError, "tol must be >= 0"),
+    ({"n_init": 0}, ValueError, "n_init must be an int >= 1; got 0"),
+    ({"max_iter": 0}, ValueError, "max_iter must be an int >= 1; got 0"),
+    ({"tol": -1.0}, ValueError, "tol must be a finite real number >= 0; got -1.0"),
+    ({"tol": np.nan}, ValueError, "tol must be a finite real number >= 0; got nan"),
     ({"init": "kmeans"}, ValueError, "init must be 'k-means\\+\\+', 'random'"),
     ({"init": np.zeros((3, 5))}, ValueError, r"init array must have shape .*\(2, 2\); got \(3, 5\)"),
     ({"n_clusters": 50}, ValueError, "n_samples=10 should be >= n_clusters=50"),
@@ -254,11 +255,11 @@ def test_bad_parameters(params, error, match):
 
 def test_bad_sample_weight():
     X = np.random.default_rng(0).normal(size=(10, 2))
-    with pytest.raises(ValueError, match="[Nn]egative"):
+    with pytest.raises(ValueError, match="sample_weight must be non-negative; got a minimum of -1.0"):
         KMeans(2).fit(X, sample_weight=-np.ones(10))
-    with pytest.raises(ValueError, match="non-zero"):
+    with pytest.raises(ValueError, match="sample_weight must not be all zero"):
         KMeans(2).fit(X, sample_weight=np.zeros(10))
-    with pytest.raises(ValueError, match="shape"):
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(10,\)"):
         KMeans(2).fit(X, sample_weight=np.ones(3))
 
 

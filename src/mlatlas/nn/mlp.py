@@ -69,7 +69,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import ConvergenceWarning, History, check_option, check_random_state, check_scalar_param
+from ..base import (ConvergenceWarning, History, InvalidParameterError, check_bool, check_option,
+                    check_random_state, check_scalar_param)
 from . import schedules as sch
 from .layers import Identity, Linear, ReLU, Sigmoid, Tanh
 from .losses import CrossEntropyLoss, MSELoss, log_softmax
@@ -168,7 +169,7 @@ class _BaseMLP(BaseEstimator):
         try:
             sizes = tuple(sizes)
         except TypeError:
-            raise TypeError("hidden_layer_sizes must be a tuple of positive ints; "
+            raise InvalidParameterError("hidden_layer_sizes must be a tuple of positive ints; "
                             f"got {type(self.hidden_layer_sizes).__name__} {self.hidden_layer_sizes!r}.") from None
         for size in sizes:
             check_scalar_param(size, "each of hidden_layer_sizes", kind=numbers.Integral, low=1)
@@ -179,9 +180,12 @@ class _BaseMLP(BaseEstimator):
         if not (isinstance(self.batch_size, str) and self.batch_size == "full"):
             if isinstance(self.batch_size, str) or isinstance(self.batch_size, bool) \
                     or not isinstance(self.batch_size, numbers.Integral):
-                raise ValueError(f"batch_size must be 'full' or a positive int; got {self.batch_size!r}.")
+                raise InvalidParameterError(
+                    f"batch_size must be 'full' or a positive int; got {self.batch_size!r}.")
             check_scalar_param(self.batch_size, "batch_size", kind=numbers.Integral, low=1)
         check_scalar_param(self.momentum, "momentum", low=0, high=1)
+        for name in ("nesterov", "early_stopping", "shuffle", "verbose"):
+            check_bool(getattr(self, name), name)
         if self.nesterov and (self.optimizer != "sgd" or self.momentum <= 0):
             raise ValueError("nesterov=True needs optimizer='sgd' and momentum > 0; "
                              f"got optimizer={self.optimizer!r}, momentum={self.momentum!r}.")
@@ -189,10 +193,12 @@ class _BaseMLP(BaseEstimator):
         if self.schedule is not None:
             check_option(self.schedule, "schedule", SCHEDULES)
         if self.schedule_options is not None and not isinstance(self.schedule_options, dict):
-            raise TypeError(f"schedule_options must be None or a dict; got {type(self.schedule_options).__name__}.")
+            raise InvalidParameterError(
+                f"schedule_options must be None or a dict; got {type(self.schedule_options).__name__}.")
         check_scalar_param(self.max_epochs, "max_epochs", kind=numbers.Integral, low=1)
         check_scalar_param(self.tol, "tol", low=0)
-        if not (isinstance(self.n_iter_no_change, float) and np.isinf(self.n_iter_no_change)):
+        # n_iter_no_change = inf: never stop early for lack of progress
+        if not (isinstance(self.n_iter_no_change, numbers.Real) and self.n_iter_no_change == np.inf):
             check_scalar_param(self.n_iter_no_change, "n_iter_no_change", kind=numbers.Integral, low=1)
         check_scalar_param(self.validation_fraction, "validation_fraction", low=0, high=1,
                            low_inclusive=False, high_inclusive=False)
@@ -200,8 +206,9 @@ class _BaseMLP(BaseEstimator):
             dtype = np.dtype(self.dtype)
         except TypeError:
             dtype = None
-        if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError(f"dtype must be 'float64' or 'float32'; got {self.dtype!r}.")
+        # ``dtype is None`` first: NumPy compares None equal to np.dtype("float64")
+        if dtype is None or dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise InvalidParameterError(f"dtype must be 'float64' or 'float32'; got {self.dtype!r}.")
         self._dtype = dtype
 
     # -- network -----------------------------------------------------------------------
@@ -547,7 +554,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Keyword arguments overriding the schedule's defaults (PyTorch's names).
     max_epochs : int, default=200
     tol : float, default=1e-4
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or inf, default=10
+        Epochs without an improvement of at least ``tol`` before training stops;
+        ``inf`` never stops for that reason.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified), stop on its
         accuracy and keep the best weights.

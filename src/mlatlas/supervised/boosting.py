@@ -67,7 +67,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import History, check_random_state, check_scalar_param
+from ..base import History, check_random_state, check_sample_weight, check_scalar_param
 from .tree import DecisionTreeClassifier, presort
 
 __all__ = ["AdaBoostClassifier"]
@@ -142,13 +142,8 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
         if sample_weight is None:
             w = np.full(n, 1.0 / n)
         else:
-            w = np.asarray(sample_weight, dtype=np.float64)
-            if w.shape != (n,) or not np.all(np.isfinite(w)) or np.any(w < 0):
-                raise ValueError(
-                    f"sample_weight must be finite and non-negative, of shape ({n},); got shape {w.shape}.")
-            if not w.sum() > 0:
-                raise ValueError("sample_weight must not be all zero: every weight is 0.")
-            w = w / w.sum()
+            w = check_sample_weight(sample_weight, n)
+            w /= w.sum()
         dropped = w == 0  # samples the user gave weight 0 stay out
         tiny = np.finfo(np.float64).eps
 

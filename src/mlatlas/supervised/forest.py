@@ -55,7 +55,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import check_random_state, check_scalar_param
+from ..base import check_bool, check_count_or_fraction, check_random_state, check_sample_weight, check_scalar_param
 from .tree import DecisionTreeClassifier, DecisionTreeRegressor, presort
 
 __all__ = ["RandomForestClassifier", "RandomForestRegressor"]
@@ -99,19 +99,17 @@ class _BaseForest(BaseEstimator):
     # ----------------------------------------------------------------- checks
     def _n_draws(self, n_samples: int) -> int:
         ms = self.max_samples
+        check_count_or_fraction(ms, "max_samples", min_count=1, allow_none=True)
         if ms is None:
             return n_samples
-        if isinstance(ms, numbers.Integral) and not isinstance(ms, bool):
-            check_scalar_param(ms, "max_samples", kind=numbers.Integral, low=1)
+        if isinstance(ms, numbers.Integral):
             return int(ms)
-        check_scalar_param(ms, "max_samples", kind=numbers.Real, low=0.0, high=1.0, low_inclusive=False)
         return max(1, int(round(ms * n_samples)))
 
     def _check_params(self) -> None:
         check_scalar_param(self.n_estimators, "n_estimators", kind=numbers.Integral, low=1)
-        for name in ("bootstrap", "oob_score"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise TypeError(f"{name} must be a bool; got {getattr(self, name)!r}.")
+        check_bool(self.bootstrap, "bootstrap")
+        check_bool(self.oob_score, "oob_score")
         if self.oob_score and not self.bootstrap:
             raise ValueError("oob_score=True needs bootstrap=True (without bootstrap no row is out of bag).")
         if self.max_samples is not None and not self.bootstrap:
@@ -135,14 +133,12 @@ class _BaseForest(BaseEstimator):
     def _fit(self, X32: np.ndarray, y_fit: np.ndarray, sample_weight: Any) -> None:
         """Grow the trees on validated float32 ``X32`` and encoded targets ``y_fit``."""
         self._check_params()
-        n_samples = X32.shape[0]
+        n_samples, n_features = X32.shape
+        # the trees' own parameters, checked once here rather than in every tree
+        self._make_tree(0)._resolve_params(n_samples, n_features)
         n_draws = self._n_draws(n_samples)
         if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=np.float64)
-            if sample_weight.shape != (n_samples,):
-                raise ValueError(f"sample_weight must have shape ({n_samples},); got {sample_weight.shape}.")
-            if np.any(sample_weight < 0) or not np.all(np.isfinite(sample_weight)):
-                raise ValueError("sample_weight must be finite and non-negative.")
+            sample_weight = check_sample_weight(sample_weight, n_samples)
         # one pair of seeds per tree (bootstrap draw, feature draws), fixed before any
         # tree is grown so that the forest does not depend on n_jobs
         rng = check_random_state(self.random_state)

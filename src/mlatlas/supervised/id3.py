@@ -39,7 +39,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import check_scalar_param
+from ..base import check_count_or_fraction, check_scalar_param
 
 __all__ = ["ID3Classifier", "entropy", "information_gain"]
 
@@ -188,12 +188,10 @@ class ID3Classifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ fitting
     def _check_params(self, n_samples: int) -> tuple[int, int]:
         check_scalar_param(self.max_depth, "max_depth", kind=numbers.Integral, low=0, allow_none=True)
-        if isinstance(self.min_samples_split, numbers.Integral) and not isinstance(self.min_samples_split, bool):
-            check_scalar_param(self.min_samples_split, "min_samples_split", kind=numbers.Integral, low=2)
+        check_count_or_fraction(self.min_samples_split, "min_samples_split", min_count=2)
+        if isinstance(self.min_samples_split, numbers.Integral):
             min_split = int(self.min_samples_split)
         else:
-            check_scalar_param(self.min_samples_split, "min_samples_split", kind=numbers.Real,
-                               low=0.0, high=1.0, low_inclusive=False)
             min_split = max(2, int(np.ceil(self.min_samples_split * n_samples)))
         max_depth = np.iinfo(np.int32).max if self.max_depth is None else int(self.max_depth)
         return max_depth, min_split

@@ -82,7 +82,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import History, check_option, check_scalar_param, warn_not_converged
+from ..base import (History, check_option, check_sample_weight, check_scalar_param,
+                    warn_not_converged)
 
 __all__ = ["LinearRegression", "LogisticRegression"]
 
@@ -90,27 +91,6 @@ __all__ = ["LinearRegression", "LogisticRegression"]
 # ---------------------------------------------------------------------------
 # Shared helpers
 # ---------------------------------------------------------------------------
-
-
-def _check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
-    """Sample weights as a float64 vector of length ``n_samples`` (ones when None)."""
-    if sample_weight is None:
-        return np.ones(n_samples)
-    if isinstance(sample_weight, numbers.Number):
-        return np.full(n_samples, float(sample_weight))
-    sw = np.asarray(sample_weight, dtype=np.float64)
-    if sw.ndim != 1 or sw.shape[0] != n_samples:
-        raise ValueError(
-            f"sample_weight must be a 1-D array of length n_samples={n_samples}; "
-            f"got shape {sw.shape}."
-        )
-    if not np.all(np.isfinite(sw)):
-        raise ValueError("sample_weight must contain only finite values; got NaN or inf.")
-    if np.any(sw < 0):
-        raise ValueError(f"sample_weight must be non-negative; got a minimum of {sw.min()!r}.")
-    if sw.sum() <= 0:
-        raise ValueError("sample_weight must have a positive sum; got all zeros.")
-    return sw
 
 
 def _check_iterative_params(est) -> None:
@@ -128,8 +108,16 @@ def _raise_diverged(eta: float, epoch: int) -> None:
     )
 
 
+def _too_large_for(solver: str, what: str) -> ValueError:
+    return ValueError(
+        f"X is too large for {solver}: {what} overflows float64 (|x| near 1e154 or more); "
+        "rescale X, e.g. divide it by its largest absolute value.")
+
+
 def _largest_eigenvalue(gram: np.ndarray) -> float:
-    """The largest eigenvalue of a symmetric positive semi-definite matrix."""
+    """The largest eigenvalue of a symmetric positive semi-definite matrix (inf if it overflowed)."""
+    if not np.all(np.isfinite(gram)):
+        return np.inf
     return float(scipy.linalg.eigvalsh(gram, subset_by_index=[gram.shape[0] - 1] * 2)[0])
 
 
@@ -216,7 +204,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         check_option(self.solver, "solver", ("lstsq", "gd"))
         _check_iterative_params(self)
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=True)
-        sw = _check_sample_weight(sample_weight, X.shape[0])
+        sw = check_sample_weight(sample_weight, X.shape[0])
         y2 = y.reshape(-1, 1) if y.ndim == 1 else y  # (n, k)
 
         # Weighted means x_bar = sum s_i x_i / S, y_bar = sum s_i y_i / S.
@@ -265,7 +253,10 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         Xs = Xc * (sw / S)[:, None]  # rows scaled by s_i / S, so that Xs^T r = X^T (s * r) / S
         if self.learning_rate is None:
             # L = lambda_max(X^T diag(s) X / S): the gradient's Lipschitz constant.
-            L = _largest_eigenvalue(Xs.T @ Xc)  # (p, p)
+            with np.errstate(over="ignore", invalid="ignore"):
+                L = _largest_eigenvalue(Xs.T @ Xc)  # (p, p)
+            if not np.isfinite(L):
+                raise _too_large_for("solver='gd'", "X^T X")
             eta = 1.0 / L if L > 0 else 1.0
         else:
             eta = float(self.learning_rate)
@@ -534,7 +525,10 @@ def _solve_newton(obj, theta0, max_iter, tol, history):
             return theta, iteration, True, ""
         if iteration == max_iter:
             break
-        H = obj.hessian(theta)
+        with np.errstate(over="ignore", invalid="ignore"):
+            H = obj.hessian(theta)
+        if not np.all(np.isfinite(H)):
+            raise _too_large_for("solver='newton'", "the Hessian X^T diag(p (1 - p)) X")
         if singular is not None:
             # H + c u u^T: solvable, and the same step since grad is orthogonal to u
             H += np.mean(np.diag(H)) * np.outer(singular, singular)
@@ -561,7 +555,14 @@ def _solve_newton(obj, theta0, max_iter, tol, history):
 
 
 def _solve_gd(obj, theta0, max_iter, tol, history, learning_rate):
-    eta = 1.0 / obj.curvature_bound() if learning_rate is None else float(learning_rate)
+    if learning_rate is None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            bound = obj.curvature_bound()
+        if not np.isfinite(bound):
+            raise _too_large_for("solver='gd'", "the curvature bound of X^T X")
+        eta = 1.0 / bound
+    else:
+        eta = float(learning_rate)
     theta = theta0
     for iteration in range(max_iter + 1):
         loss, grad = obj.loss_gradient(theta)
@@ -593,7 +594,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     C : float, default=1.0
-        Inverse regularisation strength (> 0); larger C means a weaker penalty.
+        Inverse regularisation strength (> 0); larger C means a weaker penalty, and
+        ``C=inf`` none at all.
     solver : {"lbfgs", "newton", "gd"}, default="lbfgs"
         ``"lbfgs"``: our loss and gradient under scipy's L-BFGS-B; ``"newton"``: Newton's
         method with our Hessian and a backtracking line search; ``"gd"``: gradient descent.
@@ -652,7 +654,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        check_scalar_param(self.C, "C", low=0.0, low_inclusive=False)
+        # C = inf: no penalty at all (plain maximum likelihood)
+        check_scalar_param(self.C, "C", low=0.0, low_inclusive=False, allow_inf=True)
         check_option(self.solver, "solver", ("lbfgs", "newton", "gd"))
         _check_iterative_params(self)
         X, y = validate_data(self, X, y, dtype=np.float64, order="C")
@@ -663,7 +666,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 "LogisticRegression needs samples of at least 2 classes in y; "
                 f"got one class: {self.classes_[0]!r}."
             )
-        sw = _check_sample_weight(sample_weight, X.shape[0])
+        sw = check_sample_weight(sample_weight, X.shape[0])
 
         obj = _LogisticObjective(X, y_index, len(self.classes_), sw, float(self.C),
                                  self.fit_intercept)

@@ -88,7 +88,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import check_option, check_scalar_param
+from ..base import check_option, check_scalar_param, max_abs, overflow_safe_scale
 
 __all__ = ["KNeighborsClassifier", "KNeighborsRegressor", "brute_kneighbors"]
 
@@ -262,6 +262,27 @@ def _available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def _search_scale(X, Y, p, X_sq, Y_sq):
+    """The power of two to divide X and Y by before the search (1.0 on ordinary data).
+
+    The largest squared row norm bounds every entry (|x_f| <= ||x||), so on ordinary data
+    the check costs one pass over the norms (and, for p != 2, over the queries).  Only
+    when a norm overflowed, or is so small that squares may have underflowed, is the
+    exact largest entry computed.
+    """
+    def largest(A, A_sq):
+        if A_sq is None:
+            return max_abs(A)
+        top = float(A_sq.max()) if A_sq.size else 0.0
+        # an overflowed norm, or squares so small that they may have underflowed
+        if not 1e-250 < top < math.inf:
+            return max_abs(A)
+        return math.sqrt(top)
+
+    bound = max(largest(X, X_sq if p == 2.0 else None), largest(Y, Y_sq))
+    return overflow_safe_scale(bound, X.shape[1], p)
+
+
 def brute_kneighbors(X, Y, k, *, p=2.0, Y_sq=None, n_threads=None):
     """Exact k nearest training rows of every query row, by brute force.
 
@@ -273,15 +294,23 @@ def brute_kneighbors(X, Y, k, *, p=2.0, Y_sq=None, n_threads=None):
     p : float >= 1 or inf
         Order of the Minkowski distance.
     Y_sq : ndarray of shape (n_train,), optional
-        Precomputed ||y_j||^2 (p = 2 only).
+        Precomputed ||y_j||^2 (used by the search for p = 2, and by the scale check).
     n_threads : int, optional
         Worker threads over chunks of queries (default: all available CPUs).
 
     Returns
     -------
     distances : ndarray of shape (n_queries, k), sorted increasingly in each row
+        (inf where a distance is beyond the float64 range)
     indices : ndarray of shape (n_queries, k), int
         Row numbers in Y.
+
+    Notes
+    -----
+    Data whose squares (or p-th powers) would overflow or underflow float64 are divided
+    by a power of two ``s`` first (exact) and the distances multiplied back by ``s``; see
+    :func:`mlatlas.base.overflow_safe_scale`.  The neighbours are then those of the
+    original data, whatever their magnitude.
 
     Examples
     --------
@@ -290,14 +319,30 @@ def brute_kneighbors(X, Y, k, *, p=2.0, Y_sq=None, n_threads=None):
     >>> i.tolist(), np.round(d, 4).tolist()
     ([[0, 2]], [[0.5, 1.118]])
     """
+    distances, indices, scale = _brute_kneighbors_scaled(X, Y, k, p=p, Y_sq=Y_sq,
+                                                         n_threads=n_threads)
+    if scale != 1.0:
+        with np.errstate(over="ignore"):
+            distances *= scale  # d(x, y) = s d(x / s, y / s)
+    return distances, indices
+
+
+def _brute_kneighbors_scaled(X, Y, k, *, p=2.0, Y_sq=None, n_threads=None):
+    """:func:`brute_kneighbors` without the last step: (distances / s, indices, s)."""
     n_queries, n_train = X.shape[0], Y.shape[0]
     p = float(p)
+    X_sq = _squared_row_norms(X) if p == 2.0 else None
+    scale = _search_scale(X, Y, p, X_sq, Y_sq)
+    if scale != 1.0:
+        # squares of the data would overflow (or underflow): search on X / s and Y / s
+        X, Y = X / scale, Y / scale
+        X_sq = _squared_row_norms(X) if p == 2.0 else None
+        Y_sq = None
     heap_dist = np.full((n_queries, k), np.inf)
     heap_index = np.zeros((n_queries, k), dtype=np.intp)
     if n_queries == 0:
-        return heap_dist, heap_index
+        return heap_dist, heap_index, scale
     if p == 2.0:
-        X_sq = _squared_row_norms(X)
         Y_sq = _squared_row_norms(Y) if Y_sq is None else Y_sq
     else:
         YT = np.ascontiguousarray(Y.T)  # (d, n_train)
@@ -335,7 +380,7 @@ def brute_kneighbors(X, Y, k, *, p=2.0, Y_sq=None, n_threads=None):
             with ThreadPoolExecutor(n_threads) as pool:
                 for _ in pool.map(search, starts):
                     pass
-    return heap_dist, heap_index
+    return heap_dist, heap_index, scale
 
 
 def _neighbor_weights(distances, weights):
@@ -371,9 +416,8 @@ class _KNeighborsBase(BaseEstimator):
     def _check_params(self) -> None:
         check_scalar_param(self.n_neighbors, "n_neighbors", kind=numbers.Integral, low=1)
         check_option(self.weights, "weights", ("uniform", "distance"))
-        check_scalar_param(self.p, "p", kind=numbers.Real, low=1)
-        if isinstance(self.p, float) and math.isnan(self.p):
-            raise ValueError("p must be a real number >= 1 or inf; got nan.")
+        # p = inf: the Chebyshev distance
+        check_scalar_param(self.p, "p", kind=numbers.Real, low=1, allow_inf=True)
         check_scalar_param(self.n_jobs, "n_jobs", kind=numbers.Integral, low=1, allow_none=True)
 
     def _fit_data(self, X) -> None:
@@ -406,6 +450,12 @@ class _KNeighborsBase(BaseEstimator):
         indices : ndarray of shape (n_queries, n_neighbors)
             Row numbers in the training set.
 
+        Raises
+        ------
+        ValueError
+            If ``return_distance`` and a distance is beyond the float64 range (the data
+            are near 1e308); the neighbours themselves are found at any magnitude.
+
         Examples
         --------
         >>> model = KNeighborsRegressor(n_neighbors=1).fit([[0.0], [1.0], [3.0]], [0, 1, 3])
@@ -413,6 +463,20 @@ class _KNeighborsBase(BaseEstimator):
         >>> i.tolist(), np.round(d, 6).tolist()
         ([[2]], [[0.1]])
         """
+        distances, indices, scale = self._kneighbors(X, n_neighbors)
+        if not return_distance:
+            return indices
+        if scale != 1.0:
+            with np.errstate(over="ignore"):
+                distances = distances * scale  # d(x, y) = s d(x / s, y / s)
+            if not np.all(np.isfinite(distances)):
+                raise ValueError(
+                    "the distances overflow float64: X holds values too large for them to be "
+                    "represented (the neighbours are found; call with return_distance=False).")
+        return distances, indices
+
+    def _kneighbors(self, X, n_neighbors):
+        """The neighbour search: (distances / s, indices, s), s = 1 on ordinary data."""
         check_is_fitted(self)
         if n_neighbors is None:
             n_neighbors = self.n_neighbors
@@ -436,17 +500,15 @@ class _KNeighborsBase(BaseEstimator):
                     f"n_samples_fit = {n_fit}."
                 )
             k = n_neighbors
-        p = float(self.p)
-        distances, indices = brute_kneighbors(
-            X, self.X_fit_, k, p=p, Y_sq=self.X_fit_sq_norms_ if p == 2.0 else None,
-            n_threads=self.n_jobs,
-        )
+        distances, indices, scale = _brute_kneighbors_scaled(
+            X, self.X_fit_, k, p=float(self.p), Y_sq=self.X_fit_sq_norms_, n_threads=self.n_jobs)
         if query_is_train:
             distances, indices = _drop_self(distances, indices)
-        return (distances, indices) if return_distance else indices
+        return distances, indices, scale
 
     def _neighbors_and_weights(self, X):
-        distances, indices = self.kneighbors(X)
+        # the weights 1 / d are normalised per query, so d / s (the search's own units) serves
+        distances, indices, _ = self._kneighbors(X, None)
         return indices, _neighbor_weights(distances, self.weights)
 
 

@@ -81,9 +81,10 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import ConvergenceWarning, History, check_option, check_scalar_param
+from ..base import (ConvergenceWarning, History, InvalidParameterError, check_option,
+                    check_sample_weight, check_scalar_param, max_abs, overflow_safe_scale)
 from . import _smo
 
 __all__ = ["SVC"]
@@ -179,9 +180,8 @@ class SVC(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ validation
     def _check_params(self) -> None:
-        check_scalar_param(self.C, "C", low=0.0, low_inclusive=False)
-        if np.isnan(self.C):
-            raise ValueError(f"C must be > 0 (float('inf') for a hard margin); got {self.C!r}.")
+        # C = inf: the hard margin
+        check_scalar_param(self.C, "C", low=0.0, low_inclusive=False, allow_inf=True)
         check_option(self.kernel, "kernel", ("rbf", "linear", "poly", "sigmoid"))
         check_scalar_param(self.degree, "degree", kind=numbers.Integral, low=0)
         if isinstance(self.gamma, str):
@@ -189,14 +189,11 @@ class SVC(ClassifierMixin, BaseEstimator):
         else:
             try:
                 check_scalar_param(self.gamma, "gamma", low=0.0)
-            except TypeError:
-                raise TypeError(f"gamma must be 'scale', 'auto' or a float >= 0; got "
-                                f"{type(self.gamma).__name__} {self.gamma!r}.") from None
-            if not np.isfinite(self.gamma):
-                raise ValueError(f"gamma must be a finite float >= 0; got {self.gamma!r}.")
+            except InvalidParameterError:
+                raise InvalidParameterError(
+                    f"gamma must be 'scale', 'auto' or a finite real number >= 0; got "
+                    f"{type(self.gamma).__name__} {self.gamma!r}.") from None
         check_scalar_param(self.coef0, "coef0")
-        if not np.isfinite(self.coef0):
-            raise ValueError(f"coef0 must be finite; got {self.coef0!r}.")
         check_scalar_param(self.tol, "tol", low=0.0, low_inclusive=False)
         check_scalar_param(self.cache_size, "cache_size", low=0.0, low_inclusive=False)
         check_scalar_param(self.max_iter, "max_iter", kind=numbers.Integral, low=-1)
@@ -205,9 +202,33 @@ class SVC(ClassifierMixin, BaseEstimator):
         check_option(self.decision_function_shape, "decision_function_shape", ("ovr", "ovo"))
 
     # ------------------------------------------------------------------ kernels
+    def _kernel_data(self, *arrays: np.ndarray):
+        """The arrays and gamma as the kernels read them, safe from overflow in x.z.
+
+        When squares of the entries could overflow (or underflow) float64, the data are
+        divided by a power of two ``s`` and gamma multiplied by ``s^2``: every kernel but
+        the linear one depends on the data only through ``gamma x.z`` or
+        ``gamma ||x - z||^2``, which this leaves unchanged.  Ordinary data come back as
+        they are.  The linear kernel ``x.z`` itself cannot be rescaled, so it is checked.
+        """
+        gamma = float(self.gamma_)
+        largest = max(max_abs(a) for a in arrays)
+        scale = overflow_safe_scale(largest, arrays[0].shape[1])
+        if scale == 1.0:
+            return arrays, gamma
+        if self.kernel == "linear":
+            return arrays, gamma  # checked by _check_kernel_range
+        scaled_gamma = gamma * scale * scale
+        if not np.isfinite(scaled_gamma):
+            raise ValueError(
+                f"X is too large for gamma={gamma:.3g}: with |x| up to {largest:.3g}, "
+                "gamma ||x - z||^2 overflows float64; rescale X or use gamma='scale'.")
+        return tuple(a / scale for a in arrays), scaled_gamma
+
     def _kernel_matrix(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
         """K(a_r, b_c) for every row of A and B, shape (len(A), len(B))."""
-        gamma, coef0, degree = self.gamma_, float(self.coef0), int(self.degree)
+        (A, B), gamma = self._kernel_data(A, B)
+        coef0, degree = float(self.coef0), int(self.degree)
         dots = A @ B.T  # (len(A), len(B))
         if self.kernel == "rbf":
             # ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b  (in place; clipped at 0 against rounding)
@@ -224,16 +245,16 @@ class SVC(ClassifierMixin, BaseEstimator):
             return (gamma * dots + coef0) ** degree
         return np.tanh(gamma * dots + coef0)
 
-    def _kernel_diagonal(self, X: np.ndarray) -> np.ndarray:
-        """K(x_t, x_t) for every row."""
+    def _kernel_diagonal(self, X: np.ndarray, gamma: float) -> np.ndarray:
+        """K(x_t, x_t) for every row (X and gamma as :meth:`_kernel_data` gives them)."""
         if self.kernel == "rbf":
             return np.ones(X.shape[0])
         sq = np.einsum("ij,ij->i", X, X)
         if self.kernel == "linear":
             return sq
         if self.kernel == "poly":
-            return (self.gamma_ * sq + self.coef0) ** int(self.degree)
-        return np.tanh(self.gamma_ * sq + self.coef0)
+            return (gamma * sq + self.coef0) ** int(self.degree)
+        return np.tanh(gamma * sq + self.coef0)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y, sample_weight=None):
@@ -254,9 +275,7 @@ class SVC(ClassifierMixin, BaseEstimator):
         self._check_params()
         X, y = validate_data(self, X, y, dtype=np.float64, order="C")
         check_classification_targets(y)
-        weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if np.any(weights < 0):
-            raise ValueError("sample_weight must be non-negative; got a negative weight.")
+        weights = check_sample_weight(sample_weight, X.shape[0])
         self.classes_, y_index = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
         if n_classes < 2:
@@ -266,9 +285,18 @@ class SVC(ClassifierMixin, BaseEstimator):
 
         n_features = X.shape[1]
         if self.gamma == "scale":
-            variance = X.var()
+            # Var(X) = s^2 Var(X / s), s a power of two (1 unless squares of X overflow or underflow)
+            scale = overflow_safe_scale(max_abs(X), n_features)
+            variance = (X / scale).var() if scale != 1.0 else X.var()
             # gamma = 1 / (n_features * Var(X)) (1.0 for constant X)
-            self.gamma_ = 1.0 / (n_features * variance) if variance != 0 else 1.0
+            with np.errstate(over="ignore", under="ignore"):
+                self.gamma_ = 1.0 / (n_features * variance) / scale / scale if variance != 0 else 1.0
+            if not np.finfo(np.float64).tiny <= self.gamma_ < np.inf:
+                raise ValueError(
+                    f"X is too {'large' if scale > 1 else 'small'} for gamma='scale': "
+                    f"gamma = 1 / (n_features Var(X)) is outside the float64 range (the "
+                    f"largest |x| is {max_abs(X):.3g}); rescale X (e.g. divide it by its largest "
+                    "absolute value).")
         elif self.gamma == "auto":
             self.gamma_ = 1.0 / n_features
         else:
@@ -325,7 +353,8 @@ class SVC(ClassifierMixin, BaseEstimator):
         """SMO on one binary problem; returns (alpha, rho, iterations)."""
         n = len(y)
         kernel = _smo.KERNEL_CODES[self.kernel]
-        gamma, coef0, degree = float(self.gamma_), float(self.coef0), int(self.degree)
+        (X_kernel,), gamma = self._kernel_data(X)
+        coef0, degree = float(self.coef0), int(self.degree)
         # the kernel-row cache: as many float32 rows of length n as cache_size MB holds
         n_slots = int(min(n, max(2, self.cache_size * 2**20 // (4 * n))))
         store = np.empty((n_slots, n), dtype=np.float32)
@@ -333,8 +362,9 @@ class SVC(ClassifierMixin, BaseEstimator):
         row_in = np.full(n_slots, -1, dtype=np.int64)
         stamp = np.zeros(n_slots, dtype=np.int64)
         counters = np.zeros(4, dtype=np.int64)  # clock, slots used, hits, misses
-        diag = self._kernel_diagonal(X)
-        XT = np.ascontiguousarray(X.T)  # (n_features, n): kernel rows read it sample-contiguous
+        diag = self._kernel_diagonal(X_kernel, gamma)
+        _check_kernel_range(diag, self.kernel)
+        XT = np.ascontiguousarray(X_kernel.T)  # (n_features, n): kernel rows read it sample-contiguous
         acc = np.empty(n)  # work array of the kernel-row loop
 
         alpha = np.zeros(n)
@@ -456,6 +486,10 @@ class SVC(ClassifierMixin, BaseEstimator):
         for start in range(0, X.shape[0], step):
             K = self._kernel_matrix(X[start:start + step], self.support_vectors_)  # (B, n_SV)
             out[start:start + step] = K @ weights + self.intercept_  # (B, n_pairs)
+        if not np.all(np.isfinite(out)):
+            raise ValueError(
+                "the decision values overflow float64 for these X (their kernel values with "
+                "the support vectors are too large); rescale X as the training data were.")
         return out
 
     def decision_function(self, X) -> np.ndarray:
@@ -504,6 +538,29 @@ class SVC(ClassifierMixin, BaseEstimator):
                 votes[:, b] += ~wins_a
                 p += 1
         return self.classes_[np.argmax(votes, axis=1)]  # ties: the lowest class index
+
+
+def _check_kernel_range(diag: np.ndarray, kernel: str) -> None:
+    """Refuse kernel values the float32 row cache cannot hold.
+
+    SMO stores kernel rows in float32, as libsvm does.  For a positive semi-definite
+    kernel every entry is bounded by the diagonal, |K(x, z)| <= sqrt(K(x, x) K(z, z)), so the
+    diagonal tells whether any entry would overflow (or all would vanish) in float32.
+    """
+    if kernel in ("rbf", "sigmoid") or diag.size == 0:
+        return  # |K| <= 1
+    largest = float(np.max(np.abs(diag)))
+    limits = np.finfo(np.float32)
+    if not largest <= limits.max:
+        raise ValueError(
+            f"X is too large for kernel={kernel!r}: K(x, x) reaches {largest:.3g}, beyond what "
+            "the kernel cache (float32, as libsvm) holds; rescale X, e.g. divide it by its "
+            "largest absolute value (kernel='rbf' with gamma='scale' needs no rescaling).")
+    if largest < limits.tiny:
+        raise ValueError(
+            f"X is too small for kernel={kernel!r}: every K(x, x) is below {limits.tiny:.3g} "
+            f"(largest {largest:.3g}), which the kernel cache (float32, as libsvm) cannot hold; "
+            "rescale X, e.g. divide it by its largest absolute value.")
 
 
 def _label(value):

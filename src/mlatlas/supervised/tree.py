@@ -78,7 +78,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import check_option, check_random_state, check_scalar_param
+from ..base import (InvalidParameterError, check_count_or_fraction, check_option, check_random_state,
+                    check_sample_weight, check_scalar_param)
 from . import _tree_numba as _kernels
 
 __all__ = ["DecisionTreeClassifier", "DecisionTreeRegressor", "presort"]
@@ -150,69 +151,46 @@ class _BaseDecisionTree(BaseEstimator):
         check_scalar_param(self.max_depth, "max_depth", kind=numbers.Integral, low=1, allow_none=True)
         max_depth = _MAX_DEPTH if self.max_depth is None else int(self.max_depth)
 
-        if isinstance(self.min_samples_leaf, numbers.Integral) and not isinstance(self.min_samples_leaf, bool):
-            check_scalar_param(self.min_samples_leaf, "min_samples_leaf", kind=numbers.Integral, low=1)
+        check_count_or_fraction(self.min_samples_leaf, "min_samples_leaf", min_count=1,
+                                fraction_high_inclusive=False)
+        if isinstance(self.min_samples_leaf, numbers.Integral):
             min_samples_leaf = int(self.min_samples_leaf)
         else:
-            check_scalar_param(self.min_samples_leaf, "min_samples_leaf", kind=numbers.Real,
-                               low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
             # a fraction of the training set
             min_samples_leaf = int(ceil(self.min_samples_leaf * n_samples))
 
-        if isinstance(self.min_samples_split, numbers.Integral) and not isinstance(self.min_samples_split, bool):
-            check_scalar_param(self.min_samples_split, "min_samples_split", kind=numbers.Integral, low=2)
+        check_count_or_fraction(self.min_samples_split, "min_samples_split", min_count=2)
+        if isinstance(self.min_samples_split, numbers.Integral):
             min_samples_split = int(self.min_samples_split)
         else:
-            check_scalar_param(self.min_samples_split, "min_samples_split", kind=numbers.Real,
-                               low=0.0, high=1.0, low_inclusive=False)
             min_samples_split = max(2, int(ceil(self.min_samples_split * n_samples)))
         # a node that cannot give min_samples_leaf to both children cannot be split
         min_samples_split = max(min_samples_split, 2 * min_samples_leaf)
 
         mf = self.max_features
+        is_int = isinstance(mf, numbers.Integral) and not isinstance(mf, bool)
+        is_real = isinstance(mf, numbers.Real) and not isinstance(mf, bool)
         if mf is None:
             max_features = n_features
-        elif isinstance(mf, str):
-            check_option(mf, "max_features", ("sqrt", "log2"))
+        elif isinstance(mf, str) and mf in ("sqrt", "log2"):
             root = np.sqrt(n_features) if mf == "sqrt" else np.log2(n_features)
             max_features = max(1, int(root))
-        elif isinstance(mf, numbers.Integral) and not isinstance(mf, bool):
-            check_scalar_param(mf, "max_features", kind=numbers.Integral, low=1, high=n_features)
+        elif is_int and 1 <= mf <= n_features:
             max_features = int(mf)
-        elif isinstance(mf, numbers.Real) and not isinstance(mf, bool):
-            check_scalar_param(mf, "max_features", kind=numbers.Real, low=0.0, high=1.0,
-                               low_inclusive=False)
+        elif is_real and not is_int and 0.0 < mf <= 1.0:
+            # a fraction of the features
             max_features = max(1, int(mf * n_features))
         else:
-            raise TypeError(
-                "max_features must be None, 'sqrt', 'log2', an int or a float in (0, 1]; "
-                f"got {type(mf).__name__} {mf!r}.")
+            shown = repr(float(mf)) if is_real and not is_int else f"{type(mf).__name__} {mf!r}"
+            raise InvalidParameterError(
+                f"max_features must be None, 'sqrt', 'log2', an int in [1, n_features={n_features}] "
+                f"or a real number in (0, 1]; got {shown}.")
 
         check_scalar_param(self.min_impurity_decrease, "min_impurity_decrease",
                            kind=numbers.Real, low=0.0)
         return dict(max_depth=max_depth, min_samples_leaf=min_samples_leaf,
                     min_samples_split=min_samples_split, max_features=max_features,
                     min_impurity_decrease=float(self.min_impurity_decrease))
-
-    @staticmethod
-    def _check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
-        if sample_weight is None:
-            return np.ones(n_samples, dtype=np.float64)
-        if isinstance(sample_weight, numbers.Real) and not isinstance(sample_weight, bool):
-            sw = np.full(n_samples, float(sample_weight), dtype=np.float64)
-        else:
-            sw = np.asarray(sample_weight, dtype=np.float64)
-        if sw.ndim != 1 or sw.shape[0] != n_samples:
-            raise ValueError(
-                f"sample_weight must be a 1-D array of length n_samples={n_samples}; "
-                f"got shape {sw.shape}.")
-        if not np.all(np.isfinite(sw)):
-            raise ValueError("sample_weight must be finite; got NaN or infinite values.")
-        if np.any(sw < 0):
-            raise ValueError(f"sample_weight must be non-negative; got a minimum of {sw.min()!r}.")
-        if not sw.sum() > 0:
-            raise ValueError("sample_weight must have a positive sum; got all zeros.")
-        return np.array(sw, dtype=np.float64, copy=True)
 
     # ------------------------------------------------------------------- growth
 
@@ -221,7 +199,7 @@ class _BaseDecisionTree(BaseEstimator):
         """Grow the tree on validated float32 ``X`` and float64 targets."""
         n_samples, n_features = X.shape
         params = self._resolve_params(n_samples, n_features)
-        sw = self._check_sample_weight(sample_weight, n_samples)
+        sw = check_sample_weight(sample_weight, n_samples)
         rng = check_random_state(self.random_state)
         seed = int(rng.integers(0, np.iinfo(np.int64).max))
 

@@ -37,6 +37,13 @@ and the normaliser of the responsibilities uses log-sum-exp,
 ``log sum_k e^{a_k} = m + log sum_k e^{a_k - m}`` with ``m = max_k a_k``.  ``U`` is
 stored as ``precisions_cholesky_`` (scikit-learn's convention).
 
+Data so large (or small) that their squares would overflow (or underflow) float64 are
+fitted as ``X / s``, ``s`` a power of two (exact): a Gaussian of ``X / s`` with mean
+``mu / s`` and covariance ``Sigma / s^2`` is the same model, ``reg_covar`` becomes
+``reg_covar / s^2``, and ``log N(x | mu, Sigma) = log N(x / s | mu / s, Sigma / s^2) - d log s``.
+When the covariances themselves are beyond the float64 range, the fit raises a
+``ValueError`` instead of returning NaN.
+
 References
 ----------
 A. Dempster, N. Laird and D. Rubin, "Maximum likelihood from incomplete data via the
@@ -54,7 +61,8 @@ from scipy import linalg
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ..base import ConvergenceWarning, History, check_option, check_random_state, check_scalar_param
+from ..base import (ConvergenceWarning, History, InvalidParameterError, check_option, check_random_state, check_scalar_param,
+                    max_abs, overflow_safe_scale)
 from .kmeans import KMeans, _single_threaded_blas
 
 __all__ = ["GaussianMixture"]
@@ -222,6 +230,14 @@ def _e_step(X, weights, means, prec_chol, covariance_type):
     return float(log_px.mean()), weighted
 
 
+def _check_init_array(value, name, **options):
+    """One of the ``*_init`` parameters as a finite float64 array; errors name it."""
+    try:
+        return check_array(value, dtype=np.float64, input_name=name, **options)
+    except (TypeError, ValueError) as error:
+        raise InvalidParameterError(f"{name} must be a finite array of numbers: {error}") from None
+
+
 # ---------------------------------------------------------------------------
 # Estimator
 # ---------------------------------------------------------------------------
@@ -315,7 +331,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
         weights = means = precisions = None
         if self.weights_init is not None:
-            weights = check_array(self.weights_init, dtype=np.float64, ensure_2d=False)
+            weights = _check_init_array(self.weights_init, "weights_init", ensure_2d=False)
             if weights.shape != (k,):
                 raise ValueError(f"weights_init must have shape (n_components,) = {(k,)}; got {weights.shape}.")
             if np.any(weights < 0) or np.any(weights > 1):
@@ -324,7 +340,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             if not abs(weights.sum() - 1.0) <= 1e-8:
                 raise ValueError(f"weights_init must sum to 1; got {weights.sum():.10g}.")
         if self.means_init is not None:
-            means = check_array(self.means_init, dtype=np.float64)
+            means = _check_init_array(self.means_init, "means_init")
             if means.shape != (k, n_features):
                 raise ValueError(f"means_init must have shape (n_components, n_features) = "
                                  f"{(k, n_features)}; got {means.shape}.")
@@ -336,8 +352,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         k, kind = self.n_components, self.covariance_type
         expected = {"full": (k, n_features, n_features), "tied": (n_features, n_features),
                     "diag": (k, n_features), "spherical": (k,)}[kind]
-        precisions = check_array(self.precisions_init, dtype=np.float64, ensure_2d=False,
-                                 allow_nd=True)
+        precisions = _check_init_array(self.precisions_init, "precisions_init", ensure_2d=False,
+                                       allow_nd=True)
         if precisions.shape != expected:
             raise ValueError(f"precisions_init for covariance_type={kind!r} must have shape "
                              f"{expected}; got {precisions.shape}.")
@@ -361,9 +377,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         resp = rng.uniform(size=(n_samples, k)).T  # (K, n), same draws as row-major
         return resp / resp.sum(axis=0)
 
-    def _initialise(self, X, rng, weights_init, means_init, precisions_init):
+    def _initialise(self, X, rng, weights_init, means_init, precisions_init, reg_covar):
         """Parameters from the initial responsibilities, overridden by any ``*_init``."""
-        nk, means, covariances = _m_step(X, self._initial_resp(X, rng), self.reg_covar,
+        nk, means, covariances = _m_step(X, self._initial_resp(X, rng), reg_covar,
                                          self.covariance_type)
         weights = nk / X.shape[0] if weights_init is None else weights_init.copy()
         if means_init is not None:
@@ -406,11 +422,20 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
     def _fit(self, X, rng, weights_init, means_init, precisions_init):
         kind = self.covariance_type
+        # EM runs on X / s (s a power of two, 1 on ordinary data) so that squares of X
+        # cannot overflow; the model is the same once scaled back (module docstring).  Tiny
+        # data are left as they are: there reg_covar dominates the covariances anyway.
+        scale = max(overflow_safe_scale(max_abs(X), X.shape[1]), 1.0)
+        X_original, reg_covar = X, self.reg_covar
+        if scale != 1.0:
+            X, reg_covar = X / scale, self.reg_covar / scale / scale
+            means_init = None if means_init is None else means_init / scale
+            precisions_init = None if precisions_init is None else precisions_init * scale * scale
 
         best = None
         for _ in range(self.n_init):
             weights, means, prec_chol = self._initialise(X, rng, weights_init, means_init,
-                                                         precisions_init)
+                                                         precisions_init, reg_covar)
             covariances = None
             history = History()
             lower_bound = -np.inf
@@ -418,7 +443,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             for iteration in range(1, self.max_iter + 1):
                 previous = lower_bound
                 lower_bound, log_resp = _e_step(X, weights, means, prec_chol, kind)
-                nk, means, covariances = _m_step(X, np.exp(log_resp), self.reg_covar, kind)
+                nk, means, covariances = _m_step(X, np.exp(log_resp), reg_covar, kind)
                 weights = nk / nk.sum()
                 prec_chol = _precisions_cholesky(covariances, kind)
                 change = lower_bound - previous
@@ -438,6 +463,20 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 f"{history[-1]['change']:.3g} >= tol={self.tol}); increase max_iter or tol, "
                 "or check the initialisation.", ConvergenceWarning, stacklevel=4)
 
+        if scale != 1.0:
+            with np.errstate(over="ignore"):
+                means, covariances = means * scale, covariances * scale * scale
+            prec_chol = prec_chol / scale
+            if not (np.all(np.isfinite(covariances)) and np.all(np.isfinite(means))):
+                raise ValueError(
+                    f"X is too large: its largest absolute value {max_abs(X_original):.3g} gives "
+                    "covariances beyond the float64 range, so the mixture cannot be represented; "
+                    "rescale X, e.g. divide it by its largest absolute value.")
+            # log N(x | mu, Sigma) = log N(x / s | mu / s, Sigma / s^2) - d log s
+            shift = X.shape[1] * np.log(scale)
+            lower_bound -= shift
+            for row in history:
+                row["log_likelihood"] -= shift
         self.weights_ = weights
         self.means_ = means
         self.covariances_ = covariances
@@ -448,13 +487,19 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.lower_bound_ = float(lower_bound)
         self.history_ = history
         # labels from the final parameters, so that fit_predict(X) == fit(X).predict(X)
-        return self._log_resp(X).argmax(axis=0)
+        return self._log_resp(X_original).argmax(axis=0)
 
     # -- using the fitted model ----------------------------------------------
     def _log_weighted(self, X):
         # log pi_k + log N(x_i | mu_k, Sigma_k), (K, n)
-        return (_log_gaussian(X, self.means_, self.precisions_cholesky_, self.covariance_type)
-                + np.log(self.weights_)[:, None])
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            weighted = (_log_gaussian(X, self.means_, self.precisions_cholesky_, self.covariance_type)
+                        + np.log(self.weights_)[:, None])
+        if not np.all(np.isfinite(weighted.max(axis=0))):
+            raise ValueError(
+                "X has samples so far from every component that their log densities are beyond "
+                "the float64 range (or NaN); rescale X as the training data were.")
+        return weighted
 
     def _log_resp(self, X):
         # log r_ki, (K, n)

@@ -25,6 +25,9 @@ so the assignment only needs ``||c||^2 - 2 x.c``.  The data are centred first
 (subtracting the mean of ``X`` moves every point and every centre alike) so that this
 expansion loses as little precision as possible; the reported final inertia is summed
 from the differences ``x - c`` themselves.  Large inputs are split over threads.
+Data so large (or small) that their squares would overflow (or underflow) float64 are
+clustered as ``X / s``, ``s`` a power of two (exact), and the centres and inertia are
+scaled back; see :func:`mlatlas.base.overflow_safe_scale`.
 
 Seeding:
 
@@ -55,9 +58,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import History, check_random_state, check_scalar_param
+from ..base import (History, InvalidParameterError, check_random_state, check_sample_weight,
+                    check_scalar_param, max_abs, overflow_safe_scale)
 
 __all__ = ["KMeans", "EmptyClusterWarning", "kmeans_plusplus"]
 
@@ -457,6 +461,19 @@ def _kmeans_single(X, weight, centers, max_iter, tol, x_sq):
     return labels, float(d2 @ weight), centers, iteration, rows, events
 
 
+def _unscale_squares(value: float, scale: float, what: str) -> float:
+    """A sum of squared distances measured on X / s, in the units of X: s^2 value."""
+    if scale == 1.0:
+        return value
+    with np.errstate(over="ignore"):
+        value = value * scale * scale
+    if not np.isfinite(value):
+        raise ValueError(
+            f"X is too large: {what} (a sum of squared distances) overflows float64; "
+            "rescale X, e.g. divide it by its largest absolute value.")
+    return value
+
+
 # ---------------------------------------------------------------------------
 # Estimator
 # ---------------------------------------------------------------------------
@@ -528,11 +545,11 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         init = self.init
         if isinstance(init, str):
             if init not in ("k-means++", "random"):
-                raise ValueError(f"init must be 'k-means++', 'random' or an array of shape "
+                raise InvalidParameterError(f"init must be 'k-means++', 'random' or an array of shape "
                                  f"(n_clusters, n_features); got {init!r}.")
             return init, int(self.n_init)
         if callable(init) or np.ndim(init) != 2:
-            raise ValueError(f"init must be 'k-means++', 'random' or an array of shape "
+            raise InvalidParameterError(f"init must be 'k-means++', 'random' or an array of shape "
                              f"(n_clusters, n_features); got {init!r}.")
         init = np.array(init, dtype=float)
         expected = (self.n_clusters, X.shape[1])
@@ -564,9 +581,14 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         """
         X = validate_data(self, X, dtype=np.float64, order="C", copy=True)
         init, n_init = self._check_params(X)
-        weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        weight = check_sample_weight(sample_weight, X.shape[0])
         rng = check_random_state(self.random_state)
 
+        # Squares of X must not overflow (or underflow): cluster X / s, s a power of two
+        # (exact, and 1 on ordinary data); centres scale back by s, squared distances by s^2.
+        scale = overflow_safe_scale(max_abs(X), X.shape[1])
+        if scale != 1.0:
+            X /= scale
         # Centre the data: distances are unchanged, the expansion ||x||^2 - 2x.c + ||c||^2
         # loses less precision.  (X is our own copy.)
         x_mean = X.mean(axis=0)
@@ -588,7 +610,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
                                         p=weight / weight.sum())
                 centers = X[chosen]
             else:
-                centers = init - x_mean
+                centers = init / scale - x_mean
             return _kmeans_single(X, weight, centers, self.max_iter, tol, x_sq)
 
         with _single_threaded_blas():
@@ -617,7 +639,12 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
                 "possibly because X has fewer distinct points than clusters.",
                 EmptyClusterWarning, stacklevel=2)
 
-        self.cluster_centers_ = centers + x_mean
+        if scale != 1.0:
+            inertia = _unscale_squares(inertia, scale, "the inertia")
+            for row in rows:
+                row["inertia"] = _unscale_squares(row["inertia"], scale, "the inertia")
+                row["center_shift"] = _unscale_squares(row["center_shift"], scale, "a centre shift")
+        self.cluster_centers_ = (centers + x_mean) * scale
         self.labels_ = labels
         self.inertia_ = inertia
         self.n_iter_ = int(n_iter)
@@ -639,33 +666,45 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
 
     # -- using the fitted model ----------------------------------------------
     def _centred(self, X):
+        """X and the centres, both shifted by the centres' mean (and scaled by s), and s."""
         X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        centers = self.cluster_centers_
+        # as in fit: divide by a power of two s when squares would overflow (s = 1 normally)
+        scale = overflow_safe_scale(max(max_abs(X), max_abs(centers)), X.shape[1])
+        if scale != 1.0:
+            X, centers = X / scale, centers / scale
         # Shift data and centres alike (distances unchanged) for a more precise expansion.
-        shift = self.cluster_centers_.mean(axis=0)
-        return X - shift, self.cluster_centers_ - shift
+        shift = centers.mean(axis=0)
+        return X - shift, centers - shift, scale
 
     def predict(self, X):
         """Index of the nearest centre for each row of ``X``, (n_samples,)."""
         check_is_fitted(self)
-        Xc, centers = self._centred(X)
+        Xc, centers, _ = self._centred(X)
         return _labels_and_distances(Xc, centers)[0]
 
     def transform(self, X):
         """Euclidean distance from each row of ``X`` to every centre, (n_samples, n_clusters)."""
         check_is_fitted(self)
-        Xc, centers = self._centred(X)
+        Xc, centers, scale = self._centred(X)
         # ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2: (n, d) @ (d, k) -> (n, k)
         d2 = Xc @ centers.T
         d2 *= -2.0
         d2 += _squared_norms(Xc)[:, None]
         d2 += _squared_norms(centers)
         np.maximum(d2, 0.0, out=d2)
-        return np.sqrt(d2, out=d2)
+        distances = np.sqrt(d2, out=d2)
+        if scale != 1.0:
+            with np.errstate(over="ignore"):
+                distances *= scale  # ||x - c|| = s ||x / s - c / s||
+            if not np.all(np.isfinite(distances)):
+                raise ValueError("X is too large: its distances to the centres overflow float64.")
+        return distances
 
     def score(self, X, y=None, sample_weight=None):
         """Minus the inertia of ``X`` under the fitted centres (higher is better)."""
         check_is_fitted(self)
-        Xc, centers = self._centred(X)
-        weight = _check_sample_weight(sample_weight, Xc, dtype=np.float64)
+        Xc, centers, scale = self._centred(X)
+        weight = check_sample_weight(sample_weight, Xc.shape[0])
         _, d2 = _labels_and_distances(Xc, centers)
-        return -float(d2 @ weight)
+        return -_unscale_squares(float(d2 @ weight), scale, "the inertia")
