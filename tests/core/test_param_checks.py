@@ -77,7 +77,7 @@ def _data():
     return X, y
 
 
-def _fit(estimator):
+def _fit(estimator, **fit_params):
     """Fit on data of the estimator's kind; returns what it predicts (or transforms)."""
     X, y = _data()
     first = next(iter(inspect.signature(estimator.fit).parameters))
@@ -86,10 +86,10 @@ def _fit(estimator):
         estimator.fit(series)
         return estimator.predict(start=60, end=64) if hasattr(estimator, "predict") else None
     if is_classifier(estimator):
-        return estimator.fit(X, y).predict(X)
+        return estimator.fit(X, y, **fit_params).predict(X)
     if is_regressor(estimator):
-        return estimator.fit(X, X @ np.array([1.0, 2.0, -1.0])).predict(X)
-    estimator.fit(X)
+        return estimator.fit(X, X @ np.array([1.0, 2.0, -1.0]), **fit_params).predict(X)
+    estimator.fit(X, **fit_params)
     return estimator.predict(X) if hasattr(estimator, "predict") else estimator.transform(X)
 
 
@@ -172,3 +172,26 @@ def test_newton_solver_gives_a_clear_error_and_no_lapack_noise(capfd):
         LogisticRegression(solver="newton").fit(X * 1e160, y)
     captured = capfd.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+WEIGHTED = [cls for cls in ESTIMATORS if "sample_weight" in inspect.signature(cls.fit).parameters]
+BAD_WEIGHTS = [
+    (np.ones(39), r"^sample_weight must have shape \(40,\), one weight per sample; got shape \(39,\)\.$"),
+    (np.ones((40, 2)), r"^sample_weight must have shape \(40,\), one weight per sample; got shape \(40, 2\)\.$"),
+    (np.r_[np.ones(39), np.nan], r"^sample_weight must be finite; got 1 NaN or infinite value\(s\)\.$"),
+    (np.r_[np.ones(39), -1.0], r"^sample_weight must be non-negative; got a minimum of -1\.0\.$"),
+    (np.zeros(40), r"^sample_weight must not be all zero; got a total weight of 0\.$"),
+]
+
+
+def test_weighted_estimators_are_found():
+    names = {cls.__name__ for cls in WEIGHTED}
+    assert {"LinearRegression", "LogisticRegression", "DecisionTreeClassifier", "SVC",
+            "AdaBoostClassifier", "RandomForestRegressor", "KMeans"} <= names
+
+
+@pytest.mark.parametrize("weights, message", BAD_WEIGHTS, ids=["length", "2-D", "nan", "negative", "zeros"])
+@pytest.mark.parametrize("cls", WEIGHTED, ids=lambda cls: cls.__name__)
+def test_sample_weight_is_checked_the_same_way_everywhere(cls, weights, message):
+    with pytest.raises(ValueError, match=message):
+        _fit(_make(cls), sample_weight=weights)

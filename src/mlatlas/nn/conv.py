@@ -599,7 +599,7 @@ class Conv2d(Module):
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x_shape, (top, left), plan, planes = self._cache
+        x_shape, (top, left), plan, planes = self._cached()
         N, C, H, W = x_shape
         G, O = self.groups, self.out_channels
         kh, kw = self.kernel_size
@@ -736,7 +736,7 @@ class ConvTranspose2d(Module):
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x, plan = self._cache
+        x, plan = self._cached()
         N, C, H, W = x.shape
         G, O = self.groups, self.out_channels
         kh, kw = self.kernel_size

@@ -96,7 +96,7 @@ class Linear(Module):
         x = as_float_array(x)
         if x.shape[-1:] != (self.in_features,):
             raise ValueError(f"Linear expected input with last dimension {self.in_features}, got shape {x.shape}")
-        self._x = x
+        self._cache = x
         W = self.weight.data.astype(x.dtype, copy=False)
         # y = x W^T + b      (..., in) @ (in, out) -> (..., out)
         y = x @ W.T
@@ -105,7 +105,7 @@ class Linear(Module):
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x = self._x
+        x = self._cached()
         g = np.asarray(grad_out, dtype=x.dtype)
         g2 = g.reshape(-1, self.out_features)  # (M, out), M = prod of leading axes
         x2 = x.reshape(-1, self.in_features)  # (M, in)
@@ -141,13 +141,13 @@ class ReLU(Module):
 
     def forward(self, x: Any) -> np.ndarray:
         x = as_float_array(x)
-        self._mask = x > 0
+        self._cache = x > 0  # the mask 1[x > 0]
         # y = max(x, 0)   (np.maximum keeps a NaN as NaN, as torch.relu does)
         return np.maximum(x, np.zeros((), dtype=x.dtype))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dy/dx = 1[x > 0]
-        return grad_out * self._mask
+        return grad_out * self._cached()
 
 
 class Sigmoid(Module):
@@ -158,11 +158,11 @@ class Sigmoid(Module):
         # sigma(x) = 1/(1+e^{-x}) for x >= 0 and e^{x}/(1+e^{x}) for x < 0 (no overflow)
         e = np.exp(-np.abs(x))
         y = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
-        self._y = y
+        self._cache = y
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = self._y
+        y = self._cached()
         # dy/dx = y (1 - y)
         return grad_out * (y * (1 - y))
 
@@ -172,12 +172,14 @@ class Tanh(Module):
 
     def forward(self, x: Any) -> np.ndarray:
         x = as_float_array(x)
-        self._y = np.tanh(x)
-        return self._y
+        y = np.tanh(x)
+        self._cache = y
+        return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dy/dx = 1 - y^2
-        return grad_out * (1 - self._y * self._y)
+        y = self._cached()
+        return grad_out * (1 - y * y)
 
 
 class Dropout(Module):
@@ -209,19 +211,21 @@ class Dropout(Module):
     def forward(self, x: Any) -> np.ndarray:
         x = as_float_array(x)
         if not self.training or self.p == 0.0:
-            self._scale = None
+            self._cache = (None,)  # identity: no mask
             return x
         keep = 1.0 - self.p
         # m ~ Bernoulli(1 - p);  y = x * m / (1 - p)   (p = 1 gives zeros)
         mask = self._rng.random(x.shape) < keep
-        self._scale = mask.astype(x.dtype) * (x.dtype.type(1.0 / keep) if keep > 0 else x.dtype.type(0))
-        return x * self._scale
+        scale = mask.astype(x.dtype) * (x.dtype.type(1.0 / keep) if keep > 0 else x.dtype.type(0))
+        self._cache = (scale,)
+        return x * scale
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._scale is None:
+        (scale,) = self._cached()
+        if scale is None:
             return np.asarray(grad_out)
         # dy/dx = m / (1 - p)
-        return grad_out * self._scale
+        return grad_out * scale
 
 
 class Flatten(Module):
@@ -237,7 +241,7 @@ class Flatten(Module):
 
     def forward(self, x: Any) -> np.ndarray:
         x = as_float_array(x)
-        self._shape = x.shape
+        self._cache = x.shape
         if x.ndim == 0:
             return x.reshape(1)
         start = self.start_dim % x.ndim
@@ -249,4 +253,4 @@ class Flatten(Module):
         return x.reshape(x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:])
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        return np.asarray(grad_out).reshape(self._shape)
+        return np.asarray(grad_out).reshape(self._cached())

@@ -127,7 +127,7 @@ class MSELoss(_Loss):
         return elementwise.mean()
 
     def backward(self, grad_out: Any = None) -> np.ndarray:
-        diff, pred_shape = self._cache
+        diff, pred_shape = self._cached()
         c = 0.5 if self.half else 1.0
         # dl/dpred = 2 c (pred - target)
         grad = (2 * c) * diff
@@ -241,7 +241,7 @@ class CrossEntropyLoss(_Loss):
         return total / pred.dtype.type(denom)
 
     def backward(self, grad_out: Any = None) -> np.ndarray:
-        a, logp, denom, pred_shape, rows_shape, unbatched = self._cache
+        a, logp, denom, pred_shape, rows_shape, unbatched = self._cached()
         p = np.exp(logp)
         # dl_i/dz_i = (sum_k a_ik) softmax(z_i) - a_i
         grad = a.sum(axis=1, keepdims=True) * p - a
@@ -310,7 +310,7 @@ class BCEWithLogitsLoss(_Loss):
         return elementwise.mean()
 
     def backward(self, grad_out: Any = None) -> np.ndarray:
-        x, y, lw, w = self._cache
+        x, y, lw, w = self._cached()
         # sigma(-x), stably
         e = np.exp(-np.abs(x))
         sig_neg = np.where(x >= 0, e / (1 + e), 1 / (1 + e))

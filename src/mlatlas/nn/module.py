@@ -149,9 +149,10 @@ class Module:
 
     Subclasses call ``super().__init__()`` first, then assign :class:`Parameter`
     objects and child modules as attributes (they are registered automatically) and
-    buffers through :meth:`register_buffer`.  They implement ``forward`` (caching what
-    the derivative needs) and ``backward(grad_out) -> grad_in`` (adding parameter
-    gradients into ``param.grad``).
+    buffers through :meth:`register_buffer`.  They implement ``forward`` (storing what
+    the derivative needs in ``self._cache``) and ``backward(grad_out) -> grad_in`` (adding
+    parameter gradients into ``param.grad``), which reads it back with :meth:`_cached`,
+    so that a ``backward`` before any ``forward`` is one clear ``RuntimeError``.
 
     Examples
     --------
@@ -168,6 +169,7 @@ class Module:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_cache", None)  # what forward leaves for backward
 
     # -- registration --------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -239,6 +241,15 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
+
+    def _cached(self) -> Any:
+        """What the last ``forward`` stored for ``backward`` (raises if forward has not run)."""
+        cache = self.__dict__.get("_cache")
+        if cache is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward was called before forward: backward needs "
+                "what forward stores, so call forward (or the module itself) first.")
+        return cache
 
     # -- traversal -----------------------------------------------------------------
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:

@@ -204,7 +204,7 @@ class _BatchNorm(_RunningStatsNorm):
         return self._affine(xhat)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        xhat, inv_std, axes, use_batch_stats = self._cache
+        xhat, inv_std, axes, use_batch_stats = self._cached()
         gh = self._affine_backward(np.asarray(grad_out, dtype=xhat.dtype), xhat)
         if use_batch_stats:
             return normalize_backward(gh, xhat, inv_std, axes)
@@ -319,7 +319,7 @@ class InstanceNorm2d(_RunningStatsNorm):
         return y[0] if unbatched else y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        xhat, inv_std, axes, use_instance_stats, unbatched = self._cache
+        xhat, inv_std, axes, use_instance_stats, unbatched = self._cached()
         g = np.asarray(grad_out, dtype=xhat.dtype)
         if unbatched:
             g = g[None]
@@ -390,7 +390,7 @@ class LayerNorm(Module):
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        xhat, inv_std, axes = self._cache
+        xhat, inv_std, axes = self._cached()
         g = np.asarray(grad_out, dtype=xhat.dtype)
         lead = tuple(range(g.ndim - len(axes)))
         gh = g
@@ -465,7 +465,7 @@ class GroupNorm(Module):
                 + self.bias.data.astype(x.dtype, copy=False).reshape(shape))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        xhat, inv_std = self._cache
+        xhat, inv_std = self._cached()
         g = np.asarray(grad_out, dtype=xhat.dtype)
         gh = g
         if self.affine:

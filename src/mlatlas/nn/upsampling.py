@@ -257,7 +257,7 @@ class Upsample(Module):
         align = bool(self.align_corners)
         mats = [interpolation_matrix(n_in, n_out, axis_mode, align, s).astype(x.dtype)
                 for n_in, n_out, s in zip(spatial, out_size, scales)]
-        self._mats = mats
+        self._cache = mats
         y = x
         for k, A in enumerate(mats):
             # y <- A applied along spatial axis k     (..., in_k, ...) -> (..., out_k, ...)
@@ -266,7 +266,7 @@ class Upsample(Module):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         g = np.asarray(grad_out)
-        for k, A in enumerate(self._mats):
+        for k, A in enumerate(self._cached()):
             # dL/dx = A^T dL/dy along each axis: scatter-add onto the samples that were read
             g = _apply_axis(g, A.T, 2 + k)
         return np.ascontiguousarray(g)
