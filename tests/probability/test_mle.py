@@ -234,3 +234,28 @@ def test_log_likelihood_broadcasts_over_a_grid(samples):
     p = np.array([[0.25, 0.25, 0.25, 0.25], [0.4, 0.3, 0.2, 0.1]])
     ll = log_likelihood("categorical", samples["categorical"], p=p)
     assert ll.shape == (2,) and ll[1] > ll[0]
+
+
+@pytest.mark.parametrize("distribution, powers", [
+    ("normal", {"mu": 1, "sigma": 1}),
+    ("exponential", {"rate": -1}),
+    ("gamma", {"shape": 0, "scale": 1}),
+])
+@pytest.mark.parametrize("c", [2.0**200, 1e300 / 3, 2.0**-300, 1e-301])
+def test_scale_families_stay_exact_at_extreme_magnitudes(distribution, powers, c):
+    """theta(c x) = c**power theta(x); the information matrix no longer overflows on the way."""
+    x = np.abs(np.random.default_rng(3).normal(size=40)) + 0.5
+    base, scaled = mle(distribution, x), mle(distribution, x * c)
+    for name, power in powers.items():
+        assert scaled.estimates[name] == pytest.approx(base.estimates[name] * c**power, rel=1e-13)
+        assert scaled.standard_errors[name] == pytest.approx(base.standard_errors[name] * c**power, rel=1e-12)
+    # p_{cX}(c x) = p_X(x) / c for each observation
+    assert scaled.loglik == pytest.approx(base.loglik - x.size * np.log(c), rel=1e-12, abs=1e-9)
+
+
+def test_poisson_information_at_huge_counts():
+    x = np.array([1.25e299, 3.0e299, 7.0e298])
+    fit = mle("poisson", x)
+    lam = x.mean()
+    # se = sqrt(lam / n)
+    assert fit.standard_errors["lam"] == pytest.approx(np.sqrt(lam / 3), rel=1e-14)

@@ -328,6 +328,44 @@ def _inverse_information(info: np.ndarray) -> np.ndarray:
     return out
 
 
+# Families closed under x -> c x: each parameter theta of c x is c**power theta of x
+# (normal: mu, sigma scale with c; exponential: rate with 1/c; gamma: the scale with c).
+_SCALE_POWERS = {
+    "normal": {"mu": 1, "sigma": 1},
+    "exponential": {"rate": -1},
+    "gamma": {"shape": 0, "scale": 1},
+}
+
+
+def _extreme_scale(x: np.ndarray) -> float:
+    """A power of two c with max |x / c| near 1 when x is far from 1 in magnitude, else 1.
+
+    Squares and cubes of values beyond ~1e100 (or below ~1e-100) overflow or underflow
+    in the information matrix; dividing by a power of two is exact, so the fit on x / c
+    and rescaled is the fit on x.
+    """
+    top = float(np.max(np.abs(x)))
+    if top == 0.0 or 2.0**-64 <= top <= 2.0**64:
+        return 1.0
+    return float(2.0 ** np.floor(np.log2(top)))
+
+
+def _rescaled(fit: MLEResult, c: float, x: np.ndarray) -> MLEResult:
+    """The fit on ``x / c`` turned into the fit on ``x`` (``c`` a power of two)."""
+    powers = _SCALE_POWERS[fit.distribution]
+    # theta_x = d theta_z with d = c**power, so Cov_x = d d^T Cov_z and J_x = J_z / (d d^T)
+    d = np.array([c ** powers[name] for name in fit.param_names])
+    with np.errstate(all="ignore"):  # J_x may be beyond float64 where Cov_x is not
+        covariance = fit.covariance * np.outer(d, d)
+        information = fit.observed_information / np.outer(d, d)
+    estimates = {name: float(fit.estimates[name] * c ** powers[name]) for name in fit.param_names}
+    errors = {name: float(fit.standard_errors[name] * c ** powers[name]) for name in fit.param_names}
+    # p_x(x) = p_z(x / c) / c for each of the n observations: l_x = l_z - n log c
+    loglik = float(fit.loglik - fit.n * np.log(c))
+    return MLEResult(fit.distribution, estimates, loglik, errors, covariance, information,
+                     fit.param_names, fit.n, fit.converged, fit.n_iter, fit.extra)
+
+
 def mle(distribution: str, x: Any) -> MLEResult:
     """Maximum-likelihood estimates, log-likelihood and standard errors for a named family.
 
@@ -366,6 +404,10 @@ def mle(distribution: str, x: Any) -> MLEResult:
         return _categorical(x)
     x = _as_float_sample(x, distribution)
     n = x.shape[0]
+    if distribution in _SCALE_POWERS:
+        c = _extreme_scale(x)
+        if c != 1.0:
+            return _rescaled(mle(distribution, x / c), c, x)
 
     if distribution == "normal":
         mu = float(x.mean())
@@ -394,8 +436,8 @@ def mle(distribution: str, x: Any) -> MLEResult:
         if bad.any():
             raise _support_error(distribution, "non-negative integers", x, bad)
         lam = float(x.mean())
-        # J = sum x / lam^2
-        info_value = x.sum() / lam**2 if lam > 0 else np.inf
+        # J = sum x / lam^2 = n / lam at the estimate (sum x = n lam; no lam^2 to overflow)
+        info_value = n / lam if lam > 0 else np.inf
         return _finish(distribution, {"lam": lam}, np.array([[info_value]]), x, n)
 
     if distribution == "exponential":
