@@ -243,3 +243,29 @@ def test_rank_deficient_series_gives_the_minimum_norm_solution_like_statsmodels(
         ref = AutoReg(y, 2, trend="c").fit()
     assert_rel(ours.params_, ref.params, rtol=1e-10)
     assert ours.sigma2_ == pytest.approx(0.0, abs=1e-20)
+
+
+@pytest.mark.parametrize("trend, method", [("c", "ols"), ("ct", "ols"), ("n", "ols"), ("c", "yule-walker")])
+@pytest.mark.parametrize("c", [1e8, 2.0**180, 1e-150])
+def test_fit_is_equivariant_at_extreme_scales(trend, method, c):
+    """y -> c y: trend terms and residuals scale by c, phi stays, sigma^2 by c^2, llf by -N log c."""
+    y = np.cumsum(np.random.default_rng(0).normal(size=80)) + 3
+    base = AutoRegressive(lags=2, trend=trend, method=method).fit(y)
+    big = AutoRegressive(lags=2, trend=trend, method=method).fit(y * c)
+    k = base._k_trend
+    np.testing.assert_allclose(big.params_[k:], base.params_[k:], rtol=1e-12)
+    np.testing.assert_allclose(big.params_[:k], base.params_[:k] * c, rtol=1e-12)
+    np.testing.assert_allclose(big.bse_, base.bse_ * np.r_[np.full(k, c), np.ones(2)], rtol=1e-10)
+    assert big.sigma2_ == pytest.approx(base.sigma2_ * c * c, rel=1e-12)
+    assert big.llf_ == pytest.approx(base.llf_ - base.nobs_ * np.log(c), rel=1e-12)
+    fa, fb = base.forecast(4), big.forecast(4)
+    np.testing.assert_allclose(fb.mean, fa.mean * c, rtol=1e-10)
+    np.testing.assert_allclose(fb.se, fa.se * c, rtol=1e-10)
+    np.testing.assert_allclose(big.predict(), base.predict() * c, rtol=1e-10)
+
+
+@pytest.mark.parametrize("c", [1e299, 1e-200])
+def test_innovation_variance_beyond_float64_is_a_clear_error(c):
+    y = np.cumsum(np.random.default_rng(0).normal(size=80)) * c  # sigma^2 overflows / underflows
+    with pytest.raises(ValueError, match="innovation variance"):
+        AutoRegressive(lags=2).fit(y)

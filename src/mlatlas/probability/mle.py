@@ -55,7 +55,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from scipy import special
 
-from ..base import check_option
+from ..base import check_option, max_abs, overflow_safe_scale
 
 __all__ = ["MLEResult", "mle", "mle_numeric", "log_likelihood", "DISTRIBUTIONS"]
 
@@ -330,24 +330,13 @@ def _inverse_information(info: np.ndarray) -> np.ndarray:
 
 # Families closed under x -> c x: each parameter theta of c x is c**power theta of x
 # (normal: mu, sigma scale with c; exponential: rate with 1/c; gamma: the scale with c).
+# Samples of extreme magnitude are fitted as x / c (c a power of two, exact) and carried
+# back, so the information matrix's squares and cubes never overflow.
 _SCALE_POWERS = {
     "normal": {"mu": 1, "sigma": 1},
     "exponential": {"rate": -1},
     "gamma": {"shape": 0, "scale": 1},
 }
-
-
-def _extreme_scale(x: np.ndarray) -> float:
-    """A power of two c with max |x / c| near 1 when x is far from 1 in magnitude, else 1.
-
-    Squares and cubes of values beyond ~1e100 (or below ~1e-100) overflow or underflow
-    in the information matrix; dividing by a power of two is exact, so the fit on x / c
-    and rescaled is the fit on x.
-    """
-    top = float(np.max(np.abs(x)))
-    if top == 0.0 or 2.0**-64 <= top <= 2.0**64:
-        return 1.0
-    return float(2.0 ** np.floor(np.log2(top)))
 
 
 def _rescaled(fit: MLEResult, c: float, x: np.ndarray) -> MLEResult:
@@ -405,7 +394,8 @@ def mle(distribution: str, x: Any) -> MLEResult:
     x = _as_float_sample(x, distribution)
     n = x.shape[0]
     if distribution in _SCALE_POWERS:
-        c = _extreme_scale(x)
+        # the information holds up to fourth powers of the data (sigma^4 for the normal)
+        c = overflow_safe_scale(max_abs(x), n, power=4)
         if c != 1.0:
             return _rescaled(mle(distribution, x / c), c, x)
 

@@ -59,6 +59,7 @@ statsmodels' ``AutoReg`` and ``ar_select_order`` are the reference implementatio
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from dataclasses import dataclass, field
@@ -69,7 +70,7 @@ from scipy import stats
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import check_option, check_random_state, check_scalar_param
+from ..base import check_option, check_random_state, check_scalar_param, max_abs
 
 __all__ = ["AutoRegressive", "ARForecast", "OrderSelection", "select_order", "pacf", "acovf"]
 
@@ -389,6 +390,17 @@ class AutoRegressive(BaseEstimator):
                 f"y has {y.shape[0]} observations; lags={p} with trend={self.trend!r} needs at least "
                 f"{p + max(n_coef, 1)} (the {p} first values only serve as lags)."
             )
+        # The fit is equivariant under y -> c y.  A series far from 1 in magnitude is fitted
+        # as y / c, c the power of two just above max |y| (exact): the constant column and
+        # the lags then share one scale and no cross product y_t y_s overflows, so the fit is
+        # the same at any magnitude (on y itself a series of size 1e8 already loses the
+        # constant's standard error in the pseudo-inverse).  Between 2^-20 and 2^20 the
+        # series is used as it is, so that a rank-deficient design gets the same
+        # minimum-norm solution as statsmodels (that solution depends on the units).
+        top = max_abs(y)
+        c = 1.0 if (top == 0 or 2.0**-20 <= top <= 2.0**20) else math.ldexp(1.0, min(math.frexp(top)[1], 1023))
+        if c != 1.0:
+            return self._fit_rescaled(y, c)
         A = _design(y, p, self.trend)  # (N, k + 1): regressors, then the target
         X_design, target = A[:, :-1], A[:, -1]
         if self.method == "ols":
@@ -417,6 +429,34 @@ class AutoRegressive(BaseEstimator):
         self.aic_, self.bic_, self.hqic_ = _information_criteria(self.llf_, self.nobs_, n_coef + 1)
         self.roots_ = self._lag_roots(theta[k_trend:])
         self.n_features_in_ = 1
+        return self
+
+    def _fit_rescaled(self, y: np.ndarray, c: float) -> "AutoRegressive":
+        """Fit ``y / c`` (``c`` a power of two: exact) and carry the fit back to ``y``.
+
+        The model is equivariant under y -> c y: the trend coefficients and residuals
+        scale by c, the lag coefficients phi are unchanged, sigma^2 scales by c^2 and
+        the log-likelihood moves by -N log c.  Fitting the scaled series keeps the
+        normal equations' cross products y_t y_s away from overflow and underflow.
+        """
+        self.fit(y / c)
+        k = self._k_trend
+        # sigma^2 of y = c^2 sigma^2 of y / c
+        sigma2 = self.sigma2_ * c * c
+        if not np.isfinite(sigma2) or (sigma2 == 0.0 and self.sigma2_ > 0.0):
+            raise ValueError(
+                f"y has magnitude {np.max(np.abs(y)):.3g}: its innovation variance (about "
+                f"{self.sigma2_:.3g} * {c:.3g}^2) is beyond float64; rescale the series by a constant first."
+            )
+        scale = np.concatenate([np.full(k, c), np.ones(self.params_.shape[0] - k)])
+        self.params_ = self.params_ * scale
+        self.bse_ = self.bse_ * scale  # standard errors scale as their coefficients
+        self.sigma2_ = sigma2
+        self.resid_ = self.resid_ * c
+        self.endog_ = y
+        self.llf_ = self.llf_ - self.nobs_ * np.log(c)
+        self.aic_, self.bic_, self.hqic_ = _information_criteria(
+            self.llf_, self.nobs_, self.params_.shape[0] + 1)
         return self
 
     @staticmethod
