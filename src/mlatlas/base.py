@@ -352,7 +352,7 @@ def overflow_safe_scale(largest: float, n_features: int = 1, power: float = 2.0)
     (``m = largest``, the largest absolute entry; ``power=2`` for squared Euclidean
     distances and dot products).  When that could overflow float64, or the terms would
     fall below its normal range, computing on ``X / s`` with ``s = 2^e``,
-    ``2^(e-1) <= m < 2^e``, keeps every term near 1.  Dividing by a power of two is exact,
+    ``2^(e-1) <= m < 2^e`` (``e <= 1023``), keeps every term near 1.  Dividing by a power of two is exact,
     and so is multiplying a result back (``d(x, y) = s d(x / s, y / s)``), so on ordinary
     data (for which this returns 1.0 and nothing is scaled) nothing changes at all.
 
@@ -387,7 +387,8 @@ def overflow_safe_scale(largest: float, n_features: int = 1, power: float = 2.0)
     bottom = p * (exponent - 1)
     if top < _SAFE_EXPONENT and bottom > -_SAFE_EXPONENT:
         return 1.0
-    return math.ldexp(1.0, exponent)
+    # 2^1024 itself is beyond float64: the largest numbers are divided by 2^1023, to [0.5, 2)
+    return math.ldexp(1.0, min(exponent, 1023))
 
 
 class History(list):

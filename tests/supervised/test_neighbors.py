@@ -347,3 +347,112 @@ def test_too_many_neighbours_is_a_clear_error():
 ])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+# ---------------------------------------------------------------------------
+# Large and small finite inputs: the search divides by a power of two first
+# ---------------------------------------------------------------------------
+
+SCALES = [1e150, 1e155, 1e300, 1e-155, 1e-300]
+
+
+def _split(name):
+    from sklearn.datasets import load_digits, load_iris
+
+    X, y = (load_iris if name == "iris" else load_digits)(return_X_y=True)
+    order = np.random.default_rng(0).permutation(len(X))
+    return X[order[: len(X) // 2]], y[order[: len(X) // 2]], X, y
+
+
+@pytest.mark.parametrize("name", ["iris", "digits"])
+@pytest.mark.parametrize("p", [2, 1, np.inf])
+def test_scaled_data_match_scikit_learn_brute_force_at_1e150(name, p):
+    # at 1e150 scikit-learn's own expansion still fits in float64, so it is the reference;
+    # more queries than training points: scikit-learn then offers points in our order
+    X_train, y_train, X, y = _split(name)
+    s = 1e150
+    ours = KNeighborsClassifier(p=p).fit(X_train * s, y_train)
+    ref = skn.KNeighborsClassifier(algorithm="brute", p=p).fit(X_train * s, y_train)
+    np.testing.assert_array_equal(ours.predict(X * s), ref.predict(X * s))
+    assert ours.score(X * s, y) == ref.score(X * s, y)
+    d_ours, _ = ours.kneighbors(X * s)
+    d_ref, _ = ref.kneighbors(X * s)
+    # scikit-learn's expansion leaves about sqrt(eps) * ||x|| of noise on a distance of 0
+    largest_norm = np.sqrt(np.max(np.sum(X**2, axis=1))) * s
+    np.testing.assert_allclose(d_ours, d_ref, rtol=1e-9, atol=1e-7 * largest_norm)
+
+
+def _jittered(name):
+    # the integer features of iris and digits make many exactly tied distances, which
+    # rounding at another scale may break another way; a little noise leaves no ties
+    X_train, y_train, X, y = _split(name)
+    rng = np.random.default_rng(1)
+    return X_train + 0.01 * rng.random(X_train.shape), y_train, X + 0.01 * rng.random(X.shape), y
+
+
+@pytest.mark.parametrize("name", ["iris", "digits"])
+@pytest.mark.parametrize("scale", SCALES)
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+def test_classifier_is_unchanged_by_the_scale_of_the_data(name, scale, weights):
+    X_train, y_train, X, y = _jittered(name)
+    base = KNeighborsClassifier(weights=weights).fit(X_train, y_train)
+    scaled = KNeighborsClassifier(weights=weights).fit(X_train * scale, y_train)
+    np.testing.assert_array_equal(scaled.predict(X * scale), base.predict(X))
+    np.testing.assert_allclose(scaled.predict_proba(X * scale), base.predict_proba(X), rtol=1e-9, atol=1e-12)
+    d_scaled, i_scaled = scaled.kneighbors(X * scale)
+    d_base, i_base = base.kneighbors(X)
+    np.testing.assert_array_equal(i_scaled, i_base)
+    np.testing.assert_allclose(d_scaled / scale, d_base, rtol=1e-12)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+@pytest.mark.parametrize("p", [2, 1, 3, np.inf])
+def test_regressor_is_unchanged_by_the_scale_of_the_data(scale, p):
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    X = X + 1e-4 * np.random.default_rng(0).random(X.shape)  # no tied distances
+    base = KNeighborsRegressor(p=p, weights="distance").fit(X[:300], y[:300])
+    scaled = KNeighborsRegressor(p=p, weights="distance").fit(X[:300] * scale, y[:300])
+    np.testing.assert_allclose(scaled.predict(X[300:] * scale), base.predict(X[300:]), rtol=1e-9)
+    assert scaled.score(X[300:] * scale, y[300:]) == pytest.approx(base.score(X[300:], y[300:]), rel=1e-9)
+    assert base.score(X[300:], y[300:]) > 0.2
+
+
+def test_distances_beyond_float64_are_an_error_not_inf():
+    X = np.array([[-1.5e308, 0.0], [1.5e308, 0.0], [1.4e308, 1.0]])
+    model = KNeighborsClassifier(n_neighbors=1).fit(X, [0, 1, 1])
+    # the neighbours are found (and the predictions right) ...
+    np.testing.assert_array_equal(model.predict([[-1.0e308, 0.0], [1.0e308, 0.0]]), [0, 1])
+    np.testing.assert_array_equal(model.kneighbors([[1.42e308, 0.9]], return_distance=False), [[2]])
+    # ... but a distance of 3e308 has no float64 value
+    with pytest.raises(ValueError, match="distances overflow float64"):
+        KNeighborsClassifier(n_neighbors=2).fit(X, [0, 1, 1]).kneighbors([[-1.5e308, 0.0]])
+
+
+def test_ordinary_data_are_not_rescaled(monkeypatch):
+    # the fast path: nothing is divided, so the search is the one the parity tests check
+    from mlatlas.supervised import neighbors
+
+    calls = []
+    real = neighbors._search_scale
+    monkeypatch.setattr(neighbors, "_search_scale", lambda *a: calls.append(real(*a)) or calls[-1])
+    X = np.random.default_rng(0).normal(size=(50, 4)) * 1e6
+    KNeighborsRegressor().fit(X, X[:, 0]).predict(X)
+    assert calls == [1.0]
+
+
+@pytest.mark.parametrize("exponent", [500, -500, 1000])
+@pytest.mark.parametrize("p", [2, 1, np.inf])
+def test_power_of_two_scales_give_bit_identical_neighbours(exponent, p):
+    # X * 2^k is exact and so is the search's rescaling: the same neighbours, ties
+    # included (digits has many), and distances exactly 2^k times larger
+    X_train, y_train, X, _ = _split("digits")
+    scale = 2.0**exponent
+    base = KNeighborsClassifier(p=p, weights="distance").fit(X_train, y_train)
+    scaled = KNeighborsClassifier(p=p, weights="distance").fit(X_train * scale, y_train)
+    d_base, i_base = base.kneighbors(X)
+    d_scaled, i_scaled = scaled.kneighbors(X * scale)
+    np.testing.assert_array_equal(i_scaled, i_base)
+    np.testing.assert_array_equal(d_scaled, d_base * scale)
+    np.testing.assert_array_equal(scaled.predict_proba(X * scale), base.predict_proba(X))

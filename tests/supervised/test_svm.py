@@ -362,3 +362,71 @@ def test_atlas_entry_runs_and_draws(tmp_path):
         assert (tmp_path / path.split("/")[-1]).stat().st_size > 1000
     moons = run_entry(entry, dataset="moons", params={"kernel": "poly", "C": 3.0}, figures=False)
     assert moons.comparison["prediction_agreement"] == 1.0
+
+
+# ------------------------------------------------------ large and small finite inputs
+SCALE_FREE = [("rbf", 3), ("poly", 3), ("poly", 2), ("sigmoid", 3)]
+
+
+@pytest.mark.parametrize("scale", [1e150, 1e-150, 1e20, 1e-20])
+@pytest.mark.parametrize("kernel, degree", SCALE_FREE)
+@pytest.mark.parametrize("name", ["iris", "moons"])
+def test_gamma_scale_makes_the_kernels_scale_free(name, kernel, degree, scale):
+    # with gamma='scale', gamma x.z and gamma ||x - z||^2 do not change when X is
+    # multiplied by s: the fit on s X is the fit on X (the kernels run on X / 2^k)
+    X, y = DATASETS[name]()
+    base = SVC(kernel=kernel, degree=degree, coef0=0.0).fit(X, y)
+    scaled = SVC(kernel=kernel, degree=degree, coef0=0.0).fit(X * scale, y)
+    np.testing.assert_array_equal(scaled.predict(X * scale), base.predict(X))
+    np.testing.assert_allclose(scaled.decision_function(X * scale), base.decision_function(X),
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(scaled.support_, base.support_)
+    assert scaled.gamma_ * scale**2 == pytest.approx(base.gamma_, rel=1e-12)
+
+
+def test_large_data_match_scikit_learn_at_1e150():
+    # scikit-learn still computes at 1e150 (its squares stay below 1e308); the same
+    # tolerances as the parity test on ordinary data
+    X, y = _iris()
+    ours = SVC(tol=1e-6).fit(X * 1e150, y)
+    ref = sk_svm.SVC(tol=1e-6).fit(X * 1e150, y)
+    np.testing.assert_array_equal(ours.predict(X * 1e150), ref.predict(X * 1e150))
+    np.testing.assert_array_equal(ours.support_, ref.support_)
+    np.testing.assert_allclose(ours.dual_coef_, ref.dual_coef_, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(ours.decision_function(X * 1e150), ref.decision_function(X * 1e150),
+                               rtol=0, atol=1e-3)
+
+
+@pytest.mark.parametrize("scale", [1e155, 1e300, 1e-300])
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_data_beyond_gamma_scale_range_are_a_clear_error(kernel, scale):
+    # 1 / (n_features Var(X)) is outside float64 there: no kernel can be evaluated
+    X, y = _iris()
+    size = "large" if scale > 1 else "small"
+    with pytest.raises(ValueError, match=f"X is too {size} for gamma='scale'"):
+        SVC(kernel=kernel).fit(X * scale, y)
+
+
+@pytest.mark.parametrize("scale, size", [(1e20, "large"), (1e-20, "small")])
+def test_linear_kernel_values_beyond_the_float32_cache_are_a_clear_error(scale, size):
+    # x.z is not scale free; SMO keeps kernel rows in float32 as libsvm does
+    X, y = _iris()
+    with pytest.raises(ValueError, match=f"X is too {size} for kernel='linear'"):
+        SVC(kernel="linear").fit(X * scale, y)
+
+
+def test_fixed_gamma_that_overflows_is_a_clear_error():
+    X, y = _iris()
+    with pytest.raises(ValueError, match="X is too large for gamma=0.5"):
+        SVC(gamma=0.5).fit(X * 1e200, y)
+    model = SVC(gamma=0.5).fit(X, y)
+    with pytest.raises(ValueError, match="X is too large for gamma=0.5"):
+        model.predict(X * 1e200)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # scikit-learn's input check
+def test_decision_values_that_overflow_are_an_error_not_inf():
+    X, y = _iris()
+    model = SVC(kernel="linear").fit(X, y)
+    with pytest.raises(ValueError, match="decision values overflow float64"):
+        model.decision_function(X * 1e307)

@@ -259,3 +259,70 @@ def test_save_load_keeps_init_arrays(tmp_path, data):
 @parametrize_with_checks([GaussianMixture(), GaussianMixture(n_components=2, covariance_type="diag")])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+# --- large and small finite inputs --------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["full", "tied", "diag", "spherical"])
+def test_large_data_give_the_same_mixture(data, kind):
+    # EM on X / 2^k is the same model: means scale by s, covariances by s^2, the log
+    # densities shift by d log s.  reg_covar stays in the units of X, so the fit on X * s
+    # differs from the fit on X only by the ridge's relative size (1e-6 there, ~0 here).
+    X = data["iris"]
+    s = 1e150
+    base = GaussianMixture(3, covariance_type=kind, random_state=0, reg_covar=0.0).fit(X)
+    scaled = GaussianMixture(3, covariance_type=kind, random_state=0, reg_covar=0.0).fit(X * s)
+    proba = scaled.predict_proba(X * s)
+    assert np.all(np.isfinite(proba))
+    np.testing.assert_allclose(proba, base.predict_proba(X), atol=1e-8)
+    np.testing.assert_allclose(scaled.means_ / s, base.means_, rtol=1e-9)
+    np.testing.assert_allclose(scaled.covariances_ / s**2, base.covariances_, rtol=1e-8)
+    d = X.shape[1]
+    np.testing.assert_allclose(scaled.score_samples(X * s) + d * np.log(s), base.score_samples(X), rtol=1e-9)
+    assert scaled.lower_bound_ + d * np.log(s) == pytest.approx(base.lower_bound_, rel=1e-9)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_large_data_match_scikit_learn_at_1e150(data, kind):
+    # the parity test above, on X * 1e150 (where scikit-learn's squares still fit float64)
+    s = 1e150
+    X = data["iris"] * s
+    start = SkGaussianMixture(3, covariance_type=kind, max_iter=2, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        start.fit(X)
+    init = dict(weights_init=start.weights_, means_init=start.means_, precisions_init=start.precisions_)
+    ours = GaussianMixture(3, covariance_type=kind, **init).fit(X)
+    ref = SkGaussianMixture(3, covariance_type=kind, **init).fit(X)
+    assert ours.n_iter_ == ref.n_iter_
+    assert ours.lower_bound_ == pytest.approx(ref.lower_bound_, abs=1e-9)
+    np.testing.assert_allclose(ours.means_, ref.means_, atol=1e-7 * s)
+    np.testing.assert_allclose(ours.covariances_, ref.covariances_, atol=1e-7 * s**2)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-7)
+    assert np.max(np.abs(ours.score_samples(X) - ref.score_samples(X))) <= 1e-3
+
+
+@pytest.mark.parametrize("scale", [1e155, 1e300])
+@pytest.mark.parametrize("kind", ["full", "tied", "diag", "spherical"])
+def test_covariances_beyond_float64_are_a_clear_error(data, kind, scale):
+    # (scikit-learn returns NaN probabilities here)
+    with pytest.raises(ValueError, match="X is too large: .* covariances beyond the float64 range"):
+        GaussianMixture(3, covariance_type=kind, random_state=0).fit(data["iris"] * scale)
+
+
+@pytest.mark.parametrize("kind", ["full", "tied", "diag", "spherical"])
+def test_far_queries_are_a_clear_error_not_nan(data, kind):
+    model = GaussianMixture(3, covariance_type=kind, random_state=0).fit(data["iris"])
+    assert np.all(np.isfinite(model.predict_proba(data["iris"] * 1e100)))
+    for method in (model.predict_proba, model.predict, model.score_samples):
+        with pytest.raises(ValueError, match="log densities are beyond the float64 range"):
+            method(data["iris"] * 1e300)
+
+
+def test_tiny_data_are_dominated_by_reg_covar(data):
+    # 1e-300 * X has variances near 1e-600, far below reg_covar: one blob of covariance
+    # reg_covar I, with finite probabilities (as in the units of X)
+    model = GaussianMixture(2, random_state=0).fit(data["iris"] * 1e-300)
+    proba = model.predict_proba(data["iris"] * 1e-300)
+    assert np.all(np.isfinite(proba))
+    np.testing.assert_allclose(model.covariances_[0], 1e-6 * np.eye(4), rtol=1e-9)

@@ -300,3 +300,67 @@ def test_save_load_round_trip(tmp_path, data):
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+# --- large and small finite inputs ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["iris", "digits"])
+@pytest.mark.parametrize("scale", [1e150, 1e-150, 1e-300])
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+def test_clustering_is_unchanged_by_the_scale_of_the_data(name, scale, init):
+    # squares of the data would overflow (1e150) or underflow (1e-150): k-means runs on
+    # X / 2^k and scales the centres and the inertia back
+    X = datasets.load(name).X
+    base = KMeans(4, init=init, n_init=2, random_state=0).fit(X)
+    scaled = KMeans(4, init=init, n_init=2, random_state=0).fit(X * scale)
+    np.testing.assert_array_equal(scaled.labels_, base.labels_)
+    np.testing.assert_allclose(scaled.cluster_centers_ / scale, base.cluster_centers_, rtol=1e-12, atol=1e-12)
+    # the inertia is a sum of squares: at 1e-300 its true value (1e-598) rounds to 0
+    np.testing.assert_allclose(scaled.inertia_, base.inertia_ * scale**2, rtol=1e-10)
+    np.testing.assert_array_equal(scaled.predict(X * scale), base.predict(X))
+    np.testing.assert_allclose(scaled.transform(X * scale) / scale, base.transform(X), rtol=1e-9, atol=1e-12)
+    assert scaled.score(X * scale) == pytest.approx(base.score(X) * scale**2, rel=1e-10)
+
+
+@pytest.mark.parametrize("exponent", [500, -500])
+def test_power_of_two_scales_give_bit_identical_fits(exponent):
+    # multiplying X by 2^k is exact, and so is the rescaling inside: the whole fit,
+    # history included, is the fit on X with every length times 2^k
+    X = datasets.load("digits").X
+    scale = 2.0**exponent
+    base = KMeans(5, n_init=2, random_state=0).fit(X)
+    scaled = KMeans(5, n_init=2, random_state=0).fit(X * scale)
+    np.testing.assert_array_equal(scaled.labels_, base.labels_)
+    np.testing.assert_array_equal(scaled.cluster_centers_, base.cluster_centers_ * scale)
+    assert scaled.inertia_ == base.inertia_ * scale**2
+    assert len(scaled.history_) == len(base.history_)
+    for ours, ref in zip(scaled.history_, base.history_):
+        assert ours["inertia"] == ref["inertia"] * scale**2
+        assert ours["center_shift"] == ref["center_shift"] * scale**2
+        assert ours["n_changed"] == ref["n_changed"]
+
+
+def test_large_data_match_scikit_learn_at_1e150(data):
+    # scikit-learn's own distances still fit float64 at 1e150; same start, same result
+    X = data["iris"] * 1e150
+    start = X[[0, 60, 120]]
+    ours = KMeans(3, init=start, n_init=1).fit(X)
+    ref = SkKMeans(3, init=start, n_init=1, algorithm="lloyd").fit(X)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-12)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-9)
+
+
+def test_an_inertia_beyond_float64_is_a_clear_error(data):
+    X = data["iris"]
+    with pytest.raises(ValueError, match="X is too large: the inertia"):
+        KMeans(3, n_init=1, random_state=0).fit(X * 1e155)
+    model = KMeans(3, n_init=1, random_state=0).fit(X)
+    # labels and distances are still found for far-away data; the inertia is not representable
+    np.testing.assert_array_equal(model.predict(X * 1e200), model.predict(X * 1e200 * 2))
+    assert np.all(np.isfinite(model.transform(X * 1e150)))
+    with pytest.raises(ValueError, match="X is too large: the inertia"):
+        model.score(X * 1e200)
+    with pytest.raises(ValueError, match="distances to the centres overflow"):
+        model.transform(np.full((1, 4), 1.7e308))

@@ -484,8 +484,9 @@ class SVC(ClassifierMixin, BaseEstimator):
         # evaluate the kernel in row blocks of about 4M entries to bound memory
         step = max(1, 2**22 // max(1, len(self.support_)))
         for start in range(0, X.shape[0], step):
-            K = self._kernel_matrix(X[start:start + step], self.support_vectors_)  # (B, n_SV)
-            out[start:start + step] = K @ weights + self.intercept_  # (B, n_pairs)
+            with np.errstate(over="ignore", invalid="ignore"):  # checked below
+                K = self._kernel_matrix(X[start:start + step], self.support_vectors_)  # (B, n_SV)
+                out[start:start + step] = K @ weights + self.intercept_  # (B, n_pairs)
         if not np.all(np.isfinite(out)):
             raise ValueError(
                 "the decision values overflow float64 for these X (their kernel values with "
@@ -551,12 +552,12 @@ def _check_kernel_range(diag: np.ndarray, kernel: str) -> None:
         return  # |K| <= 1
     largest = float(np.max(np.abs(diag)))
     limits = np.finfo(np.float32)
-    if not largest <= limits.max:
+    if not largest <= float(limits.max):
         raise ValueError(
             f"X is too large for kernel={kernel!r}: K(x, x) reaches {largest:.3g}, beyond what "
             "the kernel cache (float32, as libsvm) holds; rescale X, e.g. divide it by its "
             "largest absolute value (kernel='rbf' with gamma='scale' needs no rescaling).")
-    if largest < limits.tiny:
+    if largest < float(limits.tiny):
         raise ValueError(
             f"X is too small for kernel={kernel!r}: every K(x, x) is below {limits.tiny:.3g} "
             f"(largest {largest:.3g}), which the kernel cache (float32, as libsvm) cannot hold; "
