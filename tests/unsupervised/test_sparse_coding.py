@@ -231,3 +231,28 @@ def test_save_load_round_trip(tmp_path, fitted_pair, digits):
     save_model(coder, tmp_path / "coder.npz")
     np.testing.assert_array_equal(load_model(tmp_path / "coder.npz").transform(digits[:30]),
                                   coder.transform(digits[:30]))
+
+
+@pytest.mark.parametrize("c", [2.0**600, 2.0**-600])
+def test_codes_are_exact_at_extreme_magnitudes(c):
+    """C(c X, c alpha) = c C(X, alpha): coded on X / c and multiplied back, bit for bit."""
+    X = np.random.default_rng(0).normal(size=(30, 4))
+    D = DictionaryLearning(n_components=3, alpha=0.3, max_iter=5, random_state=0).fit(X).components_
+    base = SparseCoder(dictionary=D, alpha=0.3).fit_transform(X)
+    scaled = SparseCoder(dictionary=D, alpha=0.3 * c).fit_transform(X * c)
+    np.testing.assert_array_equal(scaled / c, base)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_dictionary_learning_at_1e300_reconstructs_like_at_1():
+    """F(C, D; s X, s alpha) = s^2 F(C / s, D; X, alpha): the fit at 1e300 is a fit of X / s."""
+    X = np.random.default_rng(0).normal(size=(30, 4))
+    model = DictionaryLearning(n_components=3, alpha=0.3e300, max_iter=10, random_state=0).fit(X * 1e300)
+    assert np.all(np.isfinite(model.components_))
+    code = model.transform(X * 1e300)
+    assert np.all(np.isfinite(code))
+    small = DictionaryLearning(n_components=3, alpha=0.3, max_iter=10, random_state=0).fit(X)
+    # relative reconstruction error of the same size as on data of size 1
+    err_big = np.linalg.norm(model.inverse_transform(code) / 1e300 - X) / np.linalg.norm(X)
+    err_small = np.linalg.norm(small.inverse_transform(small.transform(X)) - X) / np.linalg.norm(X)
+    assert err_big == pytest.approx(err_small, rel=0.05)

@@ -62,7 +62,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import History, check_option, check_random_state, check_scalar_param, warn_not_converged
+from ..base import (History, check_option, check_random_state, check_scalar_param, max_abs,
+                    overflow_safe_scale, warn_not_converged)
 
 __all__ = ["DictionaryLearning", "SparseCoder", "soft_threshold", "sparse_encode", "objective"]
 
@@ -133,6 +134,15 @@ def sparse_encode(X: np.ndarray, dictionary: np.ndarray, alpha: float, *, algori
     n_unconverged : int
         Rows that hit max_iter.
     """
+    # The lasso is equivariant under X -> s X, alpha -> s alpha: C(s X, s alpha) = s C(X, alpha).
+    # Data whose squares would overflow (or underflow) float64 is coded as X / s with
+    # alpha / s, s a power of two (exact), and the codes are multiplied back.
+    s = overflow_safe_scale(max_abs(X), X.shape[1])
+    if s != 1.0:
+        code, n_iter, n_unconverged = sparse_encode(
+            X / s, dictionary, alpha / s, algorithm=algorithm, max_iter=max_iter, tol=tol,
+            init=None if init is None else init / s)
+        return code * s, n_iter, n_unconverged
     with _blas_threads(dictionary.shape[0]):
         return _proximal_gradient(X, dictionary, alpha, algorithm, max_iter, tol, init)
 
@@ -396,8 +406,18 @@ class DictionaryLearning(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         n_components = X.shape[1] if self.n_components is None else int(self.n_components)
         alpha = float(self.alpha)
 
+        # F(C, D; s X, s alpha) = s^2 F(C / s, D; X, alpha): data of extreme magnitude is
+        # learned as X / s with alpha / s (s a power of two, exact), giving the same atoms;
+        # the recorded objectives are then multiplied back by s^2.
+        s = overflow_safe_scale(max_abs(X), X.shape[1])
         with _blas_threads(n_components):
-            converged = self._learn(X, n_components, alpha, rng)
+            converged = self._learn(X / s if s != 1.0 else X, n_components, alpha / s, rng)
+        if s != 1.0:
+            with np.errstate(over="ignore", under="ignore"):
+                self.error_ = self.error_ * (s * s)
+                for row in self.history_:
+                    for key in ("objective", "reconstruction", "l1"):
+                        row[key] *= s * s
         if not converged and self.max_iter > 1:
             warn_not_converged(self, self.max_iter, f"objective {self.error_[-1]:.6g}")
         return self
