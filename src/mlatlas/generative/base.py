@@ -1,0 +1,394 @@
+"""What every generative model shares: its config, input checks, fit/save/load, evaluation helpers.
+
+A model subclasses :class:`GenerativeModel`, names its config dataclass
+(``config_class``) and its optimiser phases (``phases``), and writes three methods:
+
+``_build_network(image_shape)``
+    a :class:`torch.nn.Module` holding every parameter;
+``_phase_parameters(network, phase)``
+    the parameters phase ``phase`` optimises (default: all);
+``_loss_terms(network, phase, x, y, noise)``
+    a dict of named scalar tensors for one batch, the first one minimised.
+
+Everything else (the loop, checkpoints, devices, distributed training) is the
+trainer's (:mod:`mlatlas.generative.training`).  This module needs no PyTorch: a
+model can be built, configured and described without it; fitting, loading and
+evaluating import it (and say how to install it when it is missing).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .config import build_config, config_to_dict
+
+__all__ = ["GenerativeModel", "NonFiniteLossError", "check_images", "check_labels"]
+
+
+class NonFiniteLossError(ValueError):
+    """A loss term became NaN or infinite; training stopped before applying that step.
+
+    Attributes
+    ----------
+    step : int
+        Optimisation steps applied before it.
+    epoch : int
+        The epoch it happened in (1-based).
+    term : str
+        The loss term's name.
+    checkpoint : str or None
+        The last good checkpoint, if training wrote any.
+    """
+
+    def __init__(self, message: str, step: int, epoch: int, term: str, checkpoint: str | None):
+        super().__init__(message)
+        self.step, self.epoch, self.term, self.checkpoint = step, epoch, term, checkpoint
+
+
+def _to_numpy(X: Any) -> np.ndarray:
+    """NumPy view of an array-like; torch tensors are detached and copied to the CPU."""
+    if type(X).__module__.split(".")[0] == "torch" and hasattr(X, "detach"):
+        X = X.detach().cpu().numpy()
+    return np.asarray(X)
+
+
+def check_images(X: Any, name: str = "X", image_shape: tuple | None = None) -> np.ndarray:
+    """Check a batch of images in [0, 1] and return it as float32 of shape (n, C, H, W).
+
+    Parameters
+    ----------
+    X : array-like (NumPy or torch)
+        Shape (n, C, H, W), or (n, H*W) for square one-channel images (or any
+        (n, C*H*W) when ``image_shape`` is given).
+    name : str
+        The argument's name, for messages.
+    image_shape : tuple (C, H, W), optional
+        The shape every image must have (a fitted model's ``image_shape_``).
+
+    Returns
+    -------
+    ndarray of shape (n, C, H, W), float32
+
+    Raises
+    ------
+    ValueError
+        For a wrong shape, no samples, non-finite values or values outside [0, 1].
+    TypeError
+        For values that are not numbers.
+
+    Examples
+    --------
+    >>> check_images(np.zeros((5, 64))).shape
+    (5, 1, 8, 8)
+    """
+    raw = _to_numpy(X)
+    if raw.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers in [0, 1]; got an array of dtype {raw.dtype}.")
+    shape_text = "(n, 1, H, W) or (n, H*W)"
+    if raw.ndim == 2:
+        n, d = raw.shape
+        if image_shape is not None:
+            if d != math.prod(image_shape):
+                raise ValueError(f"{name} must have shape (n, {math.prod(image_shape)}) or (n, "
+                                 f"{', '.join(map(str, image_shape))}), as the data the model was fitted on; "
+                                 f"got shape {raw.shape}.")
+            raw = raw.reshape((n, *image_shape))
+        else:
+            side = math.isqrt(d)
+            if side * side != d or d == 0:
+                raise ValueError(f"{name} of shape (n, D) must hold square one-channel images (D = H*W with "
+                                 f"H = W); got D={d}. Pass images of other shapes as (n, C, H, W).")
+            raw = raw.reshape(n, 1, side, side)
+    elif raw.ndim == 4:
+        if image_shape is not None and tuple(raw.shape[1:]) != tuple(image_shape):
+            raise ValueError(f"{name} must hold images of shape {tuple(image_shape)}, as the data the model was "
+                             f"fitted on; got shape {raw.shape}.")
+        if min(raw.shape[1:]) < 1:
+            raise ValueError(f"{name} must have shape {shape_text} with positive sizes; got {raw.shape}.")
+    else:
+        raise ValueError(f"{name} must have shape {shape_text}; got an array of shape {raw.shape}.")
+    if raw.shape[0] < 1:
+        raise ValueError(f"{name} must hold at least one image; got shape {raw.shape}.")
+    X = np.ascontiguousarray(raw, dtype=np.float32)
+    if not np.isfinite(X).all():
+        raise ValueError(f"{name} must hold finite values in [0, 1]; it holds NaN or infinity.")
+    low, high = float(X.min()), float(X.max())
+    if low < 0 or high > 1:
+        raise ValueError(f"{name} must hold values in [0, 1]; got values in [{low:g}, {high:g}] "
+                         "(scale the images first, e.g. the 8x8 digits divided by 16).")
+    return X
+
+
+def check_labels(y: Any, n: int, n_classes: int, name: str = "y") -> np.ndarray:
+    """Check class labels: integers in [0, n_classes), one per sample; return them as int64.
+
+    Examples
+    --------
+    >>> check_labels([0, 2, 1], 3, n_classes=3)
+    array([0, 2, 1])
+    """
+    raw = _to_numpy(y)
+    if raw.ndim != 1 or raw.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},), one label per sample; got shape {raw.shape}.")
+    if raw.dtype.kind not in "iuf" or (raw.dtype.kind == "f" and not np.all(np.isfinite(raw) & (raw == np.round(raw)))):
+        raise ValueError(f"{name} must hold integer class labels in [0, {n_classes}); got dtype {raw.dtype}.")
+    labels = raw.astype(np.int64)
+    if n and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"{name} must hold class labels in [0, {n_classes}) (n_classes={n_classes}); got labels "
+                         f"in [{labels.min()}, {labels.max()}].")
+    return labels
+
+
+class GenerativeModel:
+    """Base class of the torch models: config from keyword arguments, fit, save, load.
+
+    Parameters
+    ----------
+    **params
+        Values for the fields of the model's config dataclass (``config_class``);
+        an unknown name is a TypeError listing the known ones, a value out of range
+        a ValueError (NaN included).
+
+    Attributes
+    ----------
+    config : dataclass
+        The checked configuration; its fields also read as attributes
+        (``model.latent_dim``).
+    history_ : History
+        After fitting: one dict per epoch (``epoch``, ``step``, each loss term, the
+        learning rate(s), ``seconds``).
+    network_ : torch.nn.Module
+        The trained network.
+    image_shape_ : tuple (C, H, W)
+        The shape of the training images.
+    device_ : torch.device
+    ema_ : EMA or None
+        The moving average of the weights (when ``ema_decay`` is set); sampling and
+        evaluation use it.
+    """
+
+    config_class: ClassVar[type]
+    phases: ClassVar[tuple[str, ...]] = ("loss",)
+
+    def __init__(self, **params: Any) -> None:
+        self.config = build_config(self.config_class, params, type(self).__name__)
+        self._check_config()
+
+    # -- configuration -----------------------------------------------------------------
+    def _check_config(self) -> None:
+        """Checks that involve several fields (subclasses add theirs)."""
+
+    def __getattr__(self, name: str) -> Any:
+        config = self.__dict__.get("config")
+        if config is not None and not name.startswith("_") and name in type(config).__dataclass_fields__:
+            return getattr(config, name)
+        fitted_hint = " (it is set by fit)" if name.endswith("_") and not name.startswith("_") else ""
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{fitted_hint}")
+
+    def get_config(self) -> dict:
+        """The config's fields and values (tuples stay tuples)."""
+        return {f: getattr(self.config, f) for f in type(self.config).__dataclass_fields__}
+
+    def set_config(self, **params: Any) -> "GenerativeModel":
+        """Change config fields (checked like the constructor's); returns the model.
+
+        Used, for instance, to raise ``epochs`` before resuming a run.
+        """
+        values = self.get_config()
+        values.update(params)
+        self.config = build_config(self.config_class, values, type(self).__name__)
+        self._check_config()
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {name: f.default for name, f in type(self.config).__dataclass_fields__.items()}
+        changed = [f"{k}={v!r}" for k, v in self.get_config().items() if v != defaults[k]]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    # -- what subclasses provide ----------------------------------------------------------
+    def _build_network(self, image_shape: tuple) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _phase_parameters(self, network: Any, phase: str) -> Any:
+        return network.parameters()
+
+    def _loss_terms(self, network: Any, phase: str, x: Any, y: Any, noise: Any) -> dict:  # pragma: no cover
+        raise NotImplementedError
+
+    def _check_image_shape(self, image_shape: tuple) -> None:
+        """Refuse image shapes the architecture cannot take (ValueError)."""
+
+    # -- data --------------------------------------------------------------------------
+    @property
+    def conditional(self) -> bool:
+        """True when the model is conditioned on a class label (``n_classes`` set)."""
+        return getattr(self.config, "n_classes", None) is not None
+
+    def _check_training_data(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        X = check_images(X, "X")
+        self._check_image_shape(tuple(X.shape[1:]))
+        if not self.conditional:
+            return X, None  # y is ignored by unconditional models, as in scikit-learn
+        if y is None:
+            raise ValueError(f"{type(self).__name__}(n_classes={self.config.n_classes}) is conditional: fit needs "
+                             "the labels y.")
+        return X, check_labels(y, X.shape[0], self.config.n_classes, "y")
+
+    def _device(self) -> Any:
+        from ._torch import resolve_device
+
+        return resolve_device(self.config.device)
+
+    # -- fitting, saving, loading -----------------------------------------------------
+    def fit(self, X: Any, y: Any = None, *, checkpoint_dir: Any = None, checkpoint_every: int | None = None,
+            keep_checkpoints: int = 2, resume: bool = False, progress: bool | None = None) -> "GenerativeModel":
+        """Train on images ``X`` in [0, 1] with the one trainer of :mod:`mlatlas.generative.training`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, C, H, W) or (n, H*W)
+            Training images, values in [0, 1] (NumPy or torch).
+        y : array-like of shape (n,), optional
+            Class labels for a conditional model (``n_classes`` set); ignored otherwise.
+        checkpoint_dir : path-like, optional
+            Folder for the run's checkpoints (see :class:`~mlatlas.generative.training.Trainer`).
+        checkpoint_every : int, optional
+            Epochs between checkpoints (default a tenth of ``epochs``).
+        keep_checkpoints : int, default=2
+            Newest checkpoints kept.
+        resume : bool, default=False
+            Continue the run in ``checkpoint_dir`` up to ``epochs``.
+        progress : bool, optional
+            Progress bar; default when stderr is a terminal.
+
+        Returns
+        -------
+        self
+        """
+        from .training import fit_model
+
+        return fit_model(self, X, y, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+                         keep_checkpoints=keep_checkpoints, resume=resume, progress=progress)
+
+    def save(self, path: Any) -> None:
+        """Write the fitted model (weights, training state, config) to the directory ``path``.
+
+        See :mod:`mlatlas.generative.checkpoint` for the format; the write is atomic.
+        """
+        self._check_fitted()
+        from . import checkpoint
+
+        checkpoint.save(path, self)
+
+    @classmethod
+    def load(cls, path: Any, device: str | None = None) -> "GenerativeModel":
+        """Load a model saved by :meth:`save` (or a training run's latest checkpoint).
+
+        Parameters
+        ----------
+        path : path-like
+            A checkpoint directory or a run folder.
+        device : str, optional
+            Where to put the model (default: the saved device when available, else the CPU).
+
+        Raises
+        ------
+        CheckpointError
+            (a ValueError) If ``path`` is not a checkpoint of this class written by mlatlas.
+        """
+        from . import checkpoint
+
+        return checkpoint.load(path, expected_class=cls, device=device)
+
+    def _after_training(self) -> None:
+        """Forget what was derived from the weights (the evaluation copy with averaged weights)."""
+        self.__dict__.pop("_eval_network_cache", None)
+
+    # -- evaluation helpers ------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if "network_" not in self.__dict__:
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit (or load a checkpoint) "
+                                 "first.")
+
+    def _eval_network(self) -> Any:
+        """The network in eval mode, with the moving-average weights when the model keeps them."""
+        self._check_fitted()
+        if self.ema_ is None:
+            self.network_.eval()
+            return self.network_
+        cached = self.__dict__.get("_eval_network_cache")
+        if cached is None:
+            import copy
+
+            cached = copy.deepcopy(self.network_)
+            self.ema_.copy_to(cached)
+            cached.eval()
+            self._eval_network_cache = cached
+        return cached
+
+    def _images(self, X: Any, name: str = "X") -> Any:
+        """Checked images as a float32 tensor on the model's device."""
+        import torch
+
+        self._check_fitted()
+        return torch.from_numpy(check_images(X, name, self.image_shape_)).to(self.device_)
+
+    def _labels(self, y: Any, n: int, name: str = "y") -> Any:
+        """Checked labels as an int64 tensor on the device (None for unconditional models)."""
+        import torch
+
+        if not self.conditional:
+            if y is not None:
+                raise ValueError(f"{name} was given, but this {type(self).__name__} is not conditional "
+                                 "(set n_classes to train one on labels).")
+            return None
+        if y is None:
+            raise ValueError(f"this {type(self).__name__} is conditional (n_classes={self.config.n_classes}): "
+                             f"pass {name}, the class labels.")
+        if np.ndim(y) == 0:
+            y = np.full(n, _to_numpy(y).item() if hasattr(y, "shape") else y)
+        return torch.from_numpy(check_labels(y, n, self.config.n_classes, name)).to(self.device_)
+
+    def _sample_labels(self, labels: Any, n: int) -> Any:
+        """Labels for ``n`` samples: as given (an int or n of them) or, when None, 0, 1, 2, ... cycling."""
+        if self.conditional and labels is None:
+            labels = np.arange(n) % self.config.n_classes
+        return self._labels(labels, n, "labels")
+
+    def _generator(self, random_state: Any) -> Any:
+        """A local torch generator for evaluation-time noise.
+
+        ``random_state=None`` uses the config's ``random_state`` (so repeated calls
+        give the same draws when it is an int) and fresh entropy when that is None.
+        """
+        import torch
+
+        from ..base import check_scalar_param
+        import numbers
+
+        seed = self.config.random_state if random_state is None else random_state
+        if seed is None:
+            from .training import fresh_seed
+
+            seed = fresh_seed()
+        check_scalar_param(seed, "random_state", kind=numbers.Integral, low=0)
+        return torch.Generator().manual_seed(int(seed))
+
+    @staticmethod
+    def _check_count(n: Any, name: str = "n") -> int:
+        from ..base import check_scalar_param
+        import numbers
+
+        return int(check_scalar_param(n, name, kind=numbers.Integral, low=1))
+
+    @staticmethod
+    def _numpy(tensor: Any) -> np.ndarray:
+        """A tensor's values as a float32 NumPy array on the CPU."""
+        import torch
+
+        return tensor.detach().to("cpu", dtype=torch.float32).numpy()
