@@ -446,3 +446,39 @@ def test_registry_entry_runs_and_draws(name, dataset, stems, tmp_path):
     else:
         assert result.comparison["max_coef_difference"] < 1e-3
         assert result.comparison["prediction_agreement"] == 1.0
+
+
+# ---------------------------------------------------------------------------
+# Magnitudes: least squares on X / a and y / c
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x_exp, y_exp", [(600, 0), (0, 600), (-600, 0), (300, -300), (1000, 1000)])
+def test_lstsq_power_of_two_scales_are_exact(x_exp, y_exp):
+    # X * 2^i, y * 2^j: the slope is 2^(j - i) times the slope on X, y, bit for bit
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = X @ np.array([1.0, 2.0, -1.0]) + 3.0 + 0.1 * rng.normal(size=40)
+    a, c = 2.0**x_exp, 2.0**y_exp
+    base = LinearRegression().fit(X, y)
+    scaled = LinearRegression().fit(X * a, y * c)
+    np.testing.assert_array_equal(scaled.coef_, base.coef_ * (c / a))
+    assert scaled.intercept_ == base.intercept_ * c
+    np.testing.assert_array_equal(scaled.predict(X * a), base.predict(X) * c)
+
+
+def test_lstsq_near_the_float64_limit_is_finite_and_quiet(capfd):
+    # centring 1e307-sized columns used to overflow and send inf to LAPACK (which
+    # printed to stderr and raised LinAlgError)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = X @ np.array([1.0, 2.0, -1.0]) + 3.0
+    model = LinearRegression().fit(X * 1e307, y)
+    np.testing.assert_allclose(model.coef_ * 1e307, [1.0, 2.0, -1.0], rtol=1e-12)
+    np.testing.assert_allclose(model.predict(X * 1e307), y, rtol=1e-12, atol=1e-12)
+    assert capfd.readouterr().err == ""
+    with pytest.raises(ValueError, match="X is too large for solver='gd'"):
+        LinearRegression(solver="gd").fit(X * 1e200, y)
+    # slopes of 1e-360 have no float64 value: an error, not silent zeros
+    with pytest.raises(ValueError, match="coefficients are beyond the float64 range: y is too small"):
+        LinearRegression().fit(X * 1e200, y * 1e-160)

@@ -465,3 +465,41 @@ def test_trees_grow_in_parallel_threads():
         parallel = list(pool.map(fit, range(6)))
     for seed, tree in enumerate(parallel):
         np.testing.assert_array_equal(tree.threshold_, fit(seed).threshold_)
+
+
+# ---------------------------------------------------------------------------
+# Magnitudes: features are float32, as in scikit-learn
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exponent", [100, 60])
+def test_power_of_two_scales_give_the_same_tree(exponent):
+    # within float32's range a tree depends only on the order of the values (small scales
+    # are another matter: values closer than 1e-7 count as equal, as in scikit-learn)
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    scale = 2.0**exponent
+    base = DecisionTreeClassifier(random_state=0).fit(X, y)
+    scaled = DecisionTreeClassifier(random_state=0).fit(X * scale, y)
+    np.testing.assert_array_equal(scaled.feature_, base.feature_)
+    leaves = base.feature_ < 0
+    np.testing.assert_array_equal(scaled.threshold_[~leaves], base.threshold_[~leaves] * scale)
+    np.testing.assert_array_equal(scaled.predict(X * scale), base.predict(X))
+
+
+@pytest.mark.parametrize("estimator", ["tree", "regressor", "forest", "boosting"])
+def test_values_float32_cannot_hold_are_a_clear_error(estimator):
+    from mlatlas.supervised import AdaBoostClassifier, DecisionTreeRegressor, RandomForestClassifier
+
+    make = {"tree": DecisionTreeClassifier, "regressor": DecisionTreeRegressor,
+            "forest": lambda: RandomForestClassifier(n_estimators=3),
+            "boosting": lambda: AdaBoostClassifier(n_estimators=3)}[estimator]
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    y = (X[:, 0] > 0).astype(int)
+    # 1e-160 would become 0 in float32 (every split lost), 1e300 infinite
+    with pytest.raises(ValueError, match="too small for float32"):
+        make().fit(X * 1e-160, y)
+    with pytest.raises(ValueError, match="too large for float32"):
+        make().fit(X * 1e300, y)
+    make().fit(X * 1e-40, y)  # float32 subnormals are still distinct, non-zero values

@@ -68,7 +68,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import History, check_random_state, check_sample_weight, check_scalar_param
-from .tree import DecisionTreeClassifier, presort
+from .tree import DecisionTreeClassifier, float32_features, presort
 
 __all__ = ["AdaBoostClassifier"]
 
@@ -133,7 +133,8 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
         """
         check_scalar_param(self.n_estimators, "n_estimators", kind=numbers.Integral, low=1)
         check_scalar_param(self.learning_rate, "learning_rate", kind=numbers.Real, low=0.0, low_inclusive=False)
-        X, y = validate_data(self, X, y, dtype=np.float32, order="F")
+        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
+        X = float32_features(X, order="F")
         check_classification_targets(y)
         self.classes_, y_index = np.unique(y, return_inverse=True)
         K = self.n_classes_ = len(self.classes_)

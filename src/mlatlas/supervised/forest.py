@@ -56,7 +56,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import check_bool, check_count_or_fraction, check_random_state, check_sample_weight, check_scalar_param
-from .tree import DecisionTreeClassifier, DecisionTreeRegressor, presort
+from .tree import DecisionTreeClassifier, DecisionTreeRegressor, float32_features, presort
 
 __all__ = ["RandomForestClassifier", "RandomForestRegressor"]
 
@@ -253,7 +253,8 @@ class RandomForestClassifier(ClassifierMixin, _BaseForest):
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "RandomForestClassifier":
         """Grow ``n_estimators`` trees on bootstrap samples of ``X`` (n_samples, n_features)."""
-        X, y = validate_data(self, X, y, dtype=np.float32, order="F")
+        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
+        X = float32_features(X, order="F")
         check_classification_targets(y)
         self.classes_, y_index = np.unique(y, return_inverse=True)
         self.n_classes_ = len(self.classes_)
@@ -325,7 +326,8 @@ class RandomForestRegressor(RegressorMixin, _BaseForest):
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "RandomForestRegressor":
         """Grow ``n_estimators`` regression trees on bootstrap samples."""
-        X, y = validate_data(self, X, y, dtype=np.float32, order="F", y_numeric=True)
+        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32), y_numeric=True)
+        X = float32_features(X, order="F")
         self._fit(X, np.asarray(y, dtype=np.float64), sample_weight)
         return self
 

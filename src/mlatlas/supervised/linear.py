@@ -82,8 +82,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import (History, check_option, check_sample_weight, check_scalar_param,
-                    warn_not_converged)
+from ..base import (History, check_option, check_sample_weight, check_scalar_param, max_abs,
+                    overflow_safe_scale, warn_not_converged)
 
 __all__ = ["LinearRegression", "LogisticRegression"]
 
@@ -206,6 +206,15 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=True)
         sw = check_sample_weight(sample_weight, X.shape[0])
         y2 = y.reshape(-1, 1) if y.ndim == 1 else y  # (n, k)
+        # Where sums of X (or y) and their squares would overflow, "lstsq" solves for X / a
+        # and y / c instead (a, c powers of two: exact; 1 on ordinary data), whose slope is
+        # w' = (a / c) w and intercept b' = b / c.
+        x_scale = y_scale = 1.0
+        if self.solver == "lstsq":
+            x_scale = overflow_safe_scale(max_abs(X), X.shape[0])
+            y_scale = overflow_safe_scale(max_abs(y2), X.shape[0])
+            X = X / x_scale if x_scale != 1.0 else X
+            y2 = y2 / y_scale if y_scale != 1.0 else y2
 
         # Weighted means x_bar = sum s_i x_i / S, y_bar = sum s_i y_i / S.
         if self.fit_intercept:
@@ -227,6 +236,18 @@ class LinearRegression(RegressorMixin, BaseEstimator):
 
         # b = y_bar - x_bar . w
         intercept = y_bar - x_bar @ W  # (k,)
+        if x_scale != 1.0 or y_scale != 1.0:
+            W_scaled = W
+            with np.errstate(over="ignore", under="ignore"):
+                # w = (c / a) w', b = c b'
+                W, intercept = W * (y_scale / x_scale), intercept * y_scale
+                self.singular_values_ = self.singular_values_ * x_scale
+            vanished = (W_scaled != 0) & (np.abs(W) < np.finfo(np.float64).tiny)
+            if not (np.all(np.isfinite(W)) and np.all(np.isfinite(intercept))) or vanished.any():
+                raise ValueError(
+                    "the least-squares coefficients are beyond the float64 range: y is too "
+                    f"{'large' if not np.all(np.isfinite(W)) else 'small'} relative to X; "
+                    "rescale X or y.")
         if y.ndim == 1:
             self.coef_ = W[:, 0]
             self.intercept_ = float(intercept[0]) if self.fit_intercept else 0.0

@@ -79,7 +79,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import (InvalidParameterError, check_count_or_fraction, check_option, check_random_state,
-                    check_sample_weight, check_scalar_param)
+                    check_sample_weight, check_scalar_param, max_abs)
 from . import _tree_numba as _kernels
 
 __all__ = ["DecisionTreeClassifier", "DecisionTreeRegressor", "presort"]
@@ -111,6 +111,29 @@ def presort(X: np.ndarray) -> np.ndarray:
     # sort along the rows of X^T (n_features, n_samples); a contiguous row per feature
     # when X is in Fortran order.  The order among equal values does not matter.
     return np.argsort(X.T, axis=1, kind="quicksort").astype(np.int32)
+
+
+def float32_features(X: np.ndarray, order: str = "K") -> np.ndarray:
+    """Validated (float64 or float32) ``X`` as the float32 features trees split on.
+
+    Casting to float32 (as scikit-learn's trees do) must not change the order of the
+    values, which is all a tree looks at: a value beyond float32's range would become
+    infinite and a non-zero one below its smallest (1.4e-45) would become 0.  Both are
+    refused with a ValueError instead of silently tying values that differ.
+    """
+    if X.dtype == np.float32:
+        return np.asarray(X, order=order)
+    largest = max_abs(X)
+    if largest > float(np.finfo(np.float32).max):
+        raise ValueError(
+            f"X has values too large for float32 (|x| up to {largest:.3g}), the precision trees "
+            "store features in (as scikit-learn's); rescale X.")
+    X32 = X.astype(np.float32, order=order)
+    if np.count_nonzero(X32) != np.count_nonzero(X):
+        raise ValueError(
+            "X has non-zero values too small for float32 (|x| below 1.4e-45), the precision "
+            "trees store features in (as scikit-learn's), so they would become 0; rescale X.")
+    return X32
 
 
 def _format_number(value: float, decimals: int) -> str:
@@ -543,7 +566,8 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
         self
         """
         if check_input:
-            X, y = validate_data(self, X, y, dtype=np.float32)
+            X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
+            X = float32_features(X)
             check_classification_targets(y)
         else:
             self.n_features_in_ = X.shape[1]
@@ -618,7 +642,8 @@ class DecisionTreeRegressor(RegressorMixin, _BaseDecisionTree):
     def fit(self, X, y, sample_weight=None, presorted=None, check_input=True):
         """Grow the tree (see :meth:`DecisionTreeClassifier.fit`); ``y`` is real-valued."""
         if check_input:
-            X, y = validate_data(self, X, y, dtype=np.float32, y_numeric=True)
+            X, y = validate_data(self, X, y, dtype=(np.float64, np.float32), y_numeric=True)
+            X = float32_features(X)
         else:
             self.n_features_in_ = X.shape[1]
         self._grow(X, np.asarray(y, dtype=np.float64), sample_weight, 1, presorted)
