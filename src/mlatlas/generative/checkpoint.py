@@ -406,7 +406,7 @@ def read_header(path: str | os.PathLike) -> tuple[str, dict]:
              f"expected {FORMAT!r})")
     version = header.get("version")
     if type(version) is not int or version not in READABLE_VERSIONS:
-        fail(f"checkpoint format version {str(version)[:40]!r} is not supported (this mlatlas reads "
+        fail(f"checkpoint format version {repr(version)[:40]} is not supported (this mlatlas reads "
              f"{', '.join(map(str, READABLE_VERSIONS))})")
     if set(header) != _HEADER_KEYS:
         extra, missing = sorted(set(header) - _HEADER_KEYS), sorted(_HEADER_KEYS - set(header))
