@@ -161,3 +161,17 @@ def test_atlas_entries_run_and_draw(tmp_path):
     assert len(result.figures) == 2
     reg = run_entry(registry.get("random-forest-regressor"), params={"n_estimators": 30}, figures=False)
     assert abs(reg.rows[0].metrics["r2"] - reg.rows[1].metrics["r2"]) <= 0.1
+
+
+@pytest.mark.parametrize("exponent", [1014, -1000])
+def test_regression_targets_of_any_magnitude(exponent):
+    # near 1e308 the trees' sum would overflow: the mean is then added up as f_b / B
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    scale = 2.0**exponent
+    base = RandomForestRegressor(n_estimators=8, random_state=0).fit(X, y)
+    scaled = RandomForestRegressor(n_estimators=8, random_state=0).fit(X, y * scale)
+    prediction = scaled.predict(X)
+    assert np.all(np.isfinite(prediction))
+    np.testing.assert_allclose(prediction, base.predict(X) * scale, rtol=1e-12)

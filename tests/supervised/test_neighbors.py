@@ -456,3 +456,14 @@ def test_power_of_two_scales_give_bit_identical_neighbours(exponent, p):
     np.testing.assert_array_equal(i_scaled, i_base)
     np.testing.assert_array_equal(d_scaled, d_base * scale)
     np.testing.assert_array_equal(scaled.predict_proba(X * scale), base.predict_proba(X))
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+def test_regression_targets_near_the_float64_limit(weights):
+    # the mean of five targets near 1e308 is representable; their sum is not
+    X, y = _split("iris")[:2]
+    base = KNeighborsRegressor(weights=weights).fit(X, y.astype(float))
+    scaled = KNeighborsRegressor(weights=weights).fit(X, y * 8e307)  # up to 1.6e308
+    prediction = scaled.predict(X)
+    assert np.all(np.isfinite(prediction))
+    np.testing.assert_allclose(prediction, base.predict(X) * 8e307, rtol=1e-12)

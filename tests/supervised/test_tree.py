@@ -503,3 +503,18 @@ def test_values_float32_cannot_hold_are_a_clear_error(estimator):
     with pytest.raises(ValueError, match="too large for float32"):
         make().fit(X * 1e300, y)
     make().fit(X * 1e-40, y)  # float32 subnormals are still distinct, non-zero values
+
+
+@pytest.mark.parametrize("exponent", [1000, -1000])
+def test_regression_targets_of_any_magnitude_give_the_same_tree(exponent):
+    # squares of y * 2^1000 overflow and of y * 2^-1000 underflow: the tree grows on y / 2^k
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    scale = 2.0**exponent
+    base = DecisionTreeRegressor(max_depth=6, random_state=0).fit(X, y)
+    scaled = DecisionTreeRegressor(max_depth=6, random_state=0).fit(X, y * scale)
+    np.testing.assert_array_equal(scaled.threshold_, base.threshold_)
+    np.testing.assert_array_equal(scaled.value_, base.value_ * scale)
+    np.testing.assert_array_equal(scaled.feature_importances_, base.feature_importances_)
+    np.testing.assert_array_equal(scaled.predict(X), base.predict(X) * scale)

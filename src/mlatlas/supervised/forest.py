@@ -341,6 +341,11 @@ class RandomForestRegressor(RegressorMixin, _BaseForest):
     def predict(self, X: Any) -> np.ndarray:
         """Mean of the trees' predictions, (n_samples,)."""
         X32 = self._validate_predict(X)
-        total = self._accumulate(X32, 1, lambda tree, Z: tree.predict(Z, check_input=False))
+        n_trees = len(self.estimators_)
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = self._accumulate(X32, 1, lambda tree, Z: tree.predict(Z, check_input=False))
+        if not np.all(np.isfinite(total)):
+            # the sum overflowed (targets near 1e308): add up f_b(x) / B instead
+            return self._accumulate(X32, 1, lambda tree, Z: tree.predict(Z, check_input=False) / n_trees)[:, 0]
         # f(x) = (1/B) sum_b f_b(x)
-        return total[:, 0] / len(self.estimators_)
+        return total[:, 0] / n_trees

@@ -707,6 +707,10 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
         """
         indices, w = self._neighbors_and_weights(X)
         y = self.y_fit_.reshape(self.y_fit_.shape[0], -1)  # (n_samples, n_outputs)
+        # targets near 1e308 would overflow the sums: average y / s (a power of two) instead
+        y_scale = overflow_safe_scale(max_abs(y), indices.shape[1], power=1.0)
+        if y_scale != 1.0:
+            y = y / y_scale
         if self.weights == "uniform":
             # (n_queries, k, n_outputs) -> mean over the k neighbours
             pred = np.mean(y[indices], axis=1)
@@ -715,6 +719,8 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
             total = np.sum(w, axis=1)
             for out in range(y.shape[1]):
                 pred[:, out] = np.sum(y[indices, out] * w, axis=1) / total
+        if y_scale != 1.0:
+            pred *= y_scale
         return pred.ravel() if self.y_fit_.ndim == 1 else pred
 
     def __sklearn_tags__(self):

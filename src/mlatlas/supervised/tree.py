@@ -79,7 +79,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import (InvalidParameterError, check_count_or_fraction, check_option, check_random_state,
-                    check_sample_weight, check_scalar_param, max_abs)
+                    check_sample_weight, check_scalar_param, max_abs, overflow_safe_scale)
 from . import _tree_numba as _kernels
 
 __all__ = ["DecisionTreeClassifier", "DecisionTreeRegressor", "presort"]
@@ -249,11 +249,18 @@ class _BaseDecisionTree(BaseEstimator):
         elif presorted is not None:
             order = order.copy()  # the builder reorders it in place
 
+        # Regression targets whose squares would overflow (or underflow) are grown on y / s,
+        # s a power of two: every split is the same (exactly), means scale by s, variances by s^2.
+        y_scale = 1.0 if self._is_classifier else overflow_safe_scale(max_abs(y_float), n_samples)
+        min_impurity_decrease = params["min_impurity_decrease"]
+        if y_scale != 1.0:
+            y_float = y_float / y_scale
+            min_impurity_decrease = min_impurity_decrease / y_scale / y_scale
         (left, right, feature, threshold, value, impurity, n_node, w_node, depth) = _kernels.build_tree(
             X.T, np.ascontiguousarray(y_float, dtype=np.float64), sw, order, int(n_outputs),
             int(self._criteria[self.criterion]), params["max_depth"], params["min_samples_split"],
             params["min_samples_leaf"], 0.0, params["max_features"],
-            params["min_impurity_decrease"], seed)
+            min_impurity_decrease, seed)
 
         self.children_left_ = left
         self.children_right_ = right
@@ -265,7 +272,11 @@ class _BaseDecisionTree(BaseEstimator):
         self.weighted_n_node_samples_ = w_node
         self.depth_ = int(depth)
         self.max_features_ = params["max_features"]
-        self.feature_importances_ = self._importances(n_features)
+        self.feature_importances_ = self._importances(n_features)  # (scale free)
+        if y_scale != 1.0:
+            self.value_ = value * y_scale
+            with np.errstate(over="ignore"):
+                self.impurity_ = impurity * y_scale * y_scale  # inf if beyond float64
 
     def _importances(self, n_features: int) -> np.ndarray:
         """Normalised total weighted impurity decrease per feature."""
