@@ -665,46 +665,75 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
     # -- using the fitted model ----------------------------------------------
-    def _centred(self, X):
-        """X and the centres, both shifted by the centres' mean (and scaled by s), and s."""
-        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+    def _centred(self, X, scale=1.0):
+        """X and the centres divided by ``scale`` and shifted by the centres' mean."""
         centers = self.cluster_centers_
-        # as in fit: divide by a power of two s when squares would overflow (s = 1 normally)
-        scale = overflow_safe_scale(max(max_abs(X), max_abs(centers)), X.shape[1])
         if scale != 1.0:
             X, centers = X / scale, centers / scale
         # Shift data and centres alike (distances unchanged) for a more precise expansion.
         shift = centers.mean(axis=0)
-        return X - shift, centers - shift, scale
+        return X - shift, centers - shift
+
+    def _safe_scale(self, X, nearest_d2, centers_c):
+        """The power of two the data should have been divided by (1.0 almost always).
+
+        Checked after the fact, from the answer itself, so ordinary data pay O(n) for it:
+        every centred row satisfies |x| <= ||x - c_label|| + |c_label| (triangle
+        inequality), which bounds the data unless a distance overflowed.
+        """
+        with np.errstate(invalid="ignore"):
+            top = float(np.max(nearest_d2)) if nearest_d2.size else 0.0
+        if 1e-250 < top < np.inf or top == 0.0:
+            return overflow_safe_scale(np.sqrt(top) + max_abs(centers_c), X.shape[1])
+        # an overflowed (or vanishing) distance: measure the data themselves
+        return overflow_safe_scale(max(max_abs(X), max_abs(self.cluster_centers_)), X.shape[1])
+
+    def _assign(self, X):
+        """Nearest centre of each row, squared distance to it (in units of X / s), and s."""
+        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        Xc, centers = self._centred(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            labels, d2 = _labels_and_distances(Xc, centers)
+        scale = self._safe_scale(X, d2, centers)
+        if scale != 1.0:
+            # squares of the data overflow (or underflow) float64: redo it on X / s
+            labels, d2 = _labels_and_distances(*self._centred(X, scale))
+        return labels, d2, scale
 
     def predict(self, X):
         """Index of the nearest centre for each row of ``X``, (n_samples,)."""
         check_is_fitted(self)
-        Xc, centers, _ = self._centred(X)
-        return _labels_and_distances(Xc, centers)[0]
+        return self._assign(X)[0]
 
     def transform(self, X):
         """Euclidean distance from each row of ``X`` to every centre, (n_samples, n_clusters)."""
         check_is_fitted(self)
-        Xc, centers, scale = self._centred(X)
-        # ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2: (n, d) @ (d, k) -> (n, k)
-        d2 = Xc @ centers.T
-        d2 *= -2.0
-        d2 += _squared_norms(Xc)[:, None]
-        d2 += _squared_norms(centers)
-        np.maximum(d2, 0.0, out=d2)
-        distances = np.sqrt(d2, out=d2)
+        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        Xc, centers = self._centred(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            distances = self._distances(Xc, centers)
+            scale = self._safe_scale(X, np.min(distances, axis=1) ** 2, centers)
         if scale != 1.0:
+            distances = self._distances(*self._centred(X, scale))
             with np.errstate(over="ignore"):
                 distances *= scale  # ||x - c|| = s ||x / s - c / s||
             if not np.all(np.isfinite(distances)):
                 raise ValueError("X is too large: its distances to the centres overflow float64.")
         return distances
 
+    @staticmethod
+    def _distances(Xc, centers):
+        # ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2: (n, d) @ (d, k) -> (n, k)
+        d2 = Xc @ centers.T
+        d2 *= -2.0
+        d2 += _squared_norms(Xc)[:, None]
+        d2 += _squared_norms(centers)
+        np.maximum(d2, 0.0, out=d2)
+        return np.sqrt(d2, out=d2)
+
     def score(self, X, y=None, sample_weight=None):
         """Minus the inertia of ``X`` under the fitted centres (higher is better)."""
         check_is_fitted(self)
-        Xc, centers, scale = self._centred(X)
-        weight = check_sample_weight(sample_weight, Xc.shape[0])
-        _, d2 = _labels_and_distances(Xc, centers)
+        _, d2, scale = self._assign(X)
+        weight = check_sample_weight(sample_weight, d2.shape[0])
         return -_unscale_squares(float(d2 @ weight), scale, "the inertia")
