@@ -304,10 +304,14 @@ def data_fingerprint(X: np.ndarray, y: np.ndarray | None) -> dict:
 
 # --------------------------------------------------------------------------- distributed
 class _Distributed:
-    """The process group when running under ``torchrun``; a no-op for one process."""
+    """The process group when running under ``torchrun``; a no-op for one process.
+
+    The trainer joins the group on the first fit of the process and stays in it (a
+    script may train several models); the group is left when the process exits.
+    """
 
     def __init__(self) -> None:
-        self.rank, self.world, self.owned, self.active = 0, 1, False, False
+        self.rank, self.world, self.active = 0, 1, False
 
     def setup(self, device: Any) -> "_Distributed":
         dist = torch.distributed
@@ -315,11 +319,13 @@ class _Distributed:
         if not dist.is_available() or not (wanted or dist.is_initialized()):
             return self
         if not dist.is_initialized():
+            import atexit
+
             backend = "nccl" if device.type == "cuda" else "gloo"
             if device.type == "cuda":
                 torch.cuda.set_device(device)
             dist.init_process_group(backend=backend)
-            self.owned = True
+            atexit.register(_leave_process_group)
         self.rank, self.world = dist.get_rank(), dist.get_world_size()
         self.active = self.world > 1
         return self
@@ -341,10 +347,11 @@ class _Distributed:
         if self.active:
             torch.distributed.barrier()
 
-    def teardown(self) -> None:
-        if self.owned and torch.distributed.is_initialized():
-            torch.distributed.destroy_process_group()
-        self.owned = self.active = False
+
+
+def _leave_process_group() -> None:
+    if torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
 
 
 def _loss_module_class():
@@ -553,8 +560,7 @@ class Trainer:
             yt = None if y is None else torch.from_numpy(y).to(device)
             self._loop(model, Xt, yt, device, dist)
         finally:
-            dist.teardown()
-        model._after_training()
+            model._after_training()
         return model
 
     def _loop(self, model: Any, X: Any, y: Any, device: Any, dist: _Distributed) -> None:
