@@ -308,7 +308,7 @@ def test_progress_bar_when_asked(digits, capsys):
 
 
 def test_trainer_arguments_are_checked():
-    with pytest.raises(ValueError, match="checkpoint_every must be an int >= 1; got 0"):
+    with pytest.raises(ValueError, match="checkpoint_every must be .*>= 1; got 0"):
         Trainer(checkpoint_every=0)
     with pytest.raises(ValueError, match="resume=True needs checkpoint_dir"):
         Trainer(resume=True)
