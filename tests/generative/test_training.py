@@ -80,11 +80,16 @@ def data_for(kind, digits, model):
 def test_training_2n_equals_n_then_resume_to_2n_bit_for_bit(tmp_path, digits, cls, extra, kind):
     straight = tiny(cls, epochs=4, **extra)
     X, y = data_for(kind, digits, straight)
-    straight.fit(X, y)
-    tiny(cls, epochs=2, **extra).fit(X, y, checkpoint_dir=tmp_path)
-    resumed = tiny(cls, epochs=4, **extra).fit(X, y, checkpoint_dir=tmp_path, resume=True)
+    straight.fit(X, y, checkpoint_dir=tmp_path / "straight")
+    tiny(cls, epochs=2, **extra).fit(X, y, checkpoint_dir=tmp_path / "split")
+    resumed = tiny(cls, epochs=4, **extra).fit(X, y, checkpoint_dir=tmp_path / "split", resume=True)
     assert_same_run(straight, resumed)
     assert len(resumed.history_) == 4 and resumed.history_[-1]["step"] == 4 * 3
+    # the final checkpoints hold the same weights, byte for byte
+    final = [ckpt.latest_checkpoint(tmp_path / run) for run in ("straight", "split")]
+    assert [os.path.basename(f) for f in final] == ["step-000000012"] * 2
+    for name in ("model.safetensors", "optimizer.safetensors"):
+        assert open(os.path.join(final[0], name), "rb").read() == open(os.path.join(final[1], name), "rb").read()
 
 
 def test_ctrl_c_mid_epoch_saves_a_checkpoint_and_resumes_exactly(tmp_path, digits, capsys):
