@@ -41,7 +41,7 @@ def _ols(model_class):
 
 
 def _ours_ols(data) -> float:
-    from mlatlas.supervised.linear import LinearRegression
+    from mlatlas.supervised.linear_regression import LinearRegression
 
     return _ols(LinearRegression)(data)
 
@@ -71,7 +71,7 @@ def _setup_binary(quick: bool):
 
 
 def _ours_logistic(data) -> float:
-    from mlatlas.supervised.linear import LogisticRegression
+    from mlatlas.supervised.logistic_regression import LogisticRegression
 
     X_train, y_train, X_test, y_test = data
     model = LogisticRegression(solver="lbfgs", **_LOGISTIC).fit(X_train, y_train)

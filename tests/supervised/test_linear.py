@@ -1,4 +1,5 @@
-"""Tests for mlatlas.supervised.linear: LinearRegression and LogisticRegression.
+"""Tests for the linear models: LinearRegression (linear_regression.py) and LogisticRegression
+(logistic_regression.py).
 
 Parity with scikit-learn (OLS coefficients to 1e-8 relative; logistic coefficients to
 1e-4 once both have converged), hand-computed cases, gradient/Hessian checks against
@@ -16,7 +17,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from mlatlas.base import ConvergenceWarning
 from mlatlas.persistence import load_model, save_model
-from mlatlas.supervised.linear import LinearRegression, LogisticRegression, _LogisticObjective
+from mlatlas.supervised.linear_regression import LinearRegression
+from mlatlas.supervised.logistic_regression import LogisticRegression, _LogisticObjective
 
 
 def _standardized(loader):
@@ -438,7 +440,7 @@ def test_registry_entry_runs_and_draws(name, dataset, stems, tmp_path):
     entry = get(name)
     result = run_entry(entry, dataset=dataset, params=dict(entry.demo_params),
                        out_dir=str(tmp_path))
-    assert (tmp_path / "metrics.json").exists()
+    assert (tmp_path / "record.json").exists()
     for stem in stems:
         assert (tmp_path / f"{stem}.png").stat().st_size > 0
     if name == "linear-regression":

@@ -8,8 +8,8 @@ from __future__ import annotations
 from .._lazy import lazy_exports
 
 _WHERE = {
-    "LinearRegression": "linear",
-    "LogisticRegression": "linear",
+    "LinearRegression": "linear_regression",
+    "LogisticRegression": "logistic_regression",
     "KNeighborsClassifier": "neighbors",
     "KNeighborsRegressor": "neighbors",
     "DecisionTreeClassifier": "tree",
