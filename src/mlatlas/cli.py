@@ -1,12 +1,16 @@
-"""The ``mlatlas`` command line: list, run and demo.
+"""The ``mlatlas`` command line: list, run, draw and demo.
 
-``mlatlas list`` prints every registry entry; ``mlatlas run NAME`` fits ours and the
-reference side by side (on a bundled dataset or the user's own file with ``--data``),
-prints the comparison, writes ``metrics.json`` and figures; ``mlatlas demo`` runs every
-entry quickly and writes a summary.  Mistakes in the command (unknown names, bad
-``--set`` values, wrong datasets, unreadable files) and every failure of the file
-system (an ``--out`` that cannot be created or written) exit with status 2 and a
-one-line message; no traceback.
+``mlatlas list`` prints every registry entry (metadata only: it imports no algorithm);
+``mlatlas run NAME`` fits ours and the reference side by side (on a bundled dataset or
+the user's own file with ``--data``), prints the comparison and saves the run's record
+and figures; ``mlatlas draw DIR`` redraws a saved run's figures from its record alone
+(in English or Chinese); ``mlatlas demo`` runs every entry quickly and writes a
+summary.  The subcommands and their options come from one table (:data:`COMMANDS`),
+so a new command is one row and one function.
+
+Mistakes in the command (unknown names, bad ``--set`` values, wrong datasets,
+unreadable files or records) and every failure of the file system (an ``--out`` that
+cannot be created or written) exit with status 2 and a one-line message; no traceback.
 """
 
 from __future__ import annotations
@@ -18,13 +22,17 @@ import re
 import sys
 import tempfile
 import warnings
-from typing import Any, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
 
-__all__ = ["main", "parse_set"]
+__all__ = ["main", "parse_set", "parse_value", "build_parser", "COMMANDS", "OPTIONS"]
 
 
 class UsageError(Exception):
     """A mistake in the command line; reported in one line with exit status 2."""
+
+
+# ---------------------------------------------------------------------------- values
 
 
 def parse_value(text: str) -> Any:
@@ -61,19 +69,6 @@ def parse_set(items: Sequence[str]) -> dict:
     return params
 
 
-def _check_params(entry, params: dict) -> None:
-    if not params:
-        return
-    if entry.estimator is None:
-        raise UsageError(f"{entry.name} takes no --set parameters.")
-    accepted = sorted(entry.estimator(**entry.params).get_params(deep=False))
-    unknown = sorted(set(params) - set(accepted))
-    if unknown:
-        raise UsageError(
-            f"{entry.name} has no parameter {', '.join(map(repr, unknown))}; allowed: {', '.join(accepted)}."
-        )
-
-
 #: Seeds reach numpy and scikit-learn, which take integers in [0, 2**32 - 1].
 SEED_MAX = 2**32 - 1
 
@@ -81,6 +76,10 @@ SEED_MAX = 2**32 - 1
 def _check_seed(seed: int) -> None:
     if not 0 <= seed <= SEED_MAX:
         raise UsageError(f"--seed must be an integer in [0, {SEED_MAX}]; got {seed}.")
+
+
+def _languages(choice: str) -> tuple[str, ...]:
+    return ("en", "zh") if choice == "both" else (choice,)
 
 
 def _os_message(exc: OSError) -> str:
@@ -136,12 +135,31 @@ def _load_user_data(entry, path: str, target: str | None):
         raise UsageError(str(exc)) from None
 
 
+def _entry(name: str):
+    from .atlas import get
+
+    try:
+        return get(name)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+# ---------------------------------------------------------------------------- commands
+
+
 def cmd_list(args: argparse.Namespace) -> int:
+    """Every entry: name, family, default dataset, reference, and what is missing to run it."""
     from .atlas import entries
 
-    rows = [("name", "family", "default dataset", "reference")]
-    rows += [(e.name, e.family, e.dataset or "-", e.reference_name or "-") for e in entries()]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    rows = [("name", "family", "default dataset", "reference", "notes")]
+    for e in entries():
+        notes = []
+        if e.missing():
+            notes.append(f"needs {', '.join(e.missing())} (not installed)")
+        if e.missing_optional():
+            notes.append(f"without {', '.join(e.missing_optional())}: fewer checks")
+        rows.append((e.name, e.family, e.dataset or "-", e.reference_name or "-", "; ".join(notes)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for n, row in enumerate(rows):
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
         if n == 0:
@@ -150,15 +168,20 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .atlas import get, run_entry
+    """Run one entry, print its table, save its record and figures."""
+    from .atlas import run_entry
     from .atlas.runner import DATA_TASKS
 
-    try:
-        entry = get(args.name)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    entry = _entry(args.name)
+    missing = entry.missing()
+    if missing:
+        raise UsageError(f"{entry.name} needs {', '.join(missing)}, which is not installed "
+                         f"(pip install {' '.join(missing)}).")
     params = parse_set(args.set or [])
-    _check_params(entry, params)
+    try:
+        params = entry.check_params(params)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(str(exc)) from None
     _check_seed(args.seed)
     allowed = entry.allowed_datasets()
     if args.dataset is not None:
@@ -178,68 +201,118 @@ def cmd_run(args: argparse.Namespace) -> int:
     out_dir = prepare_out_dir(args.out or os.path.join("mlatlas-output", entry.name))
     data = _load_user_data(entry, args.data, args.target) if args.data is not None else None
     try:
-        result = run_entry(entry, dataset=args.dataset, data=data, params=params, seed=args.seed,
-                           out_dir=out_dir, figures=not args.no_figures)
+        record = run_entry(entry, dataset=args.dataset, data=data, params=params, seed=args.seed,
+                           out_dir=out_dir, figures=not args.no_figures, langs=_languages(args.lang))
     except OSError as exc:
         raise UsageError(f"{entry.name}: could not write results to {out_dir!r}: {_os_message(exc)}.") from None
     except (ValueError, TypeError) as exc:
-        # Parameter values are validated when the estimator is fitted.
+        # parameter values are validated when the estimator is fitted
         raise UsageError(f"{entry.name}: {exc}") from None
-    print(f"{entry.name} on {result.dataset} (seed {args.seed})")
-    print(result.table())
-    print(f"wrote {os.path.join(out_dir, 'metrics.json')}" +
-          (f" and {len(result.figures)} figure(s)" if result.figures else ""))
+    print(f"{entry.name} on {record.dataset} (seed {args.seed})")
+    print(record.table())
+    n_figures = len(record.figures)
+    print(f"wrote {out_dir}: record.json, arrays.npz" + (f" and {n_figures} figure(s)" if n_figures else ""))
+    return 0
+
+
+def cmd_draw(args: argparse.Namespace) -> int:
+    """Redraw a saved run's figures from its record alone."""
+    from .atlas import RunRecord, draw_record
+
+    try:
+        record = RunRecord.load(args.dir)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    entry = _entry(record.entry)
+    langs = _languages(args.lang)
+    try:
+        written = draw_record(record, langs, entry=entry)
+    except OSError as exc:
+        raise UsageError(f"could not write figures to {args.dir!r}: {_os_message(exc)}.") from None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"drew {len(written)} figure(s) of {record.entry} in {args.dir} ({', '.join(langs)})")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .atlas import get
+    """Run every entry (or ``--only`` some) on its quick settings; write the summary."""
     from .report.summary import run_demo
 
     for name in args.only or ():
-        try:
-            get(name)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        _entry(name)
     _check_seed(args.seed)
     prepare_out_dir(args.out)
     try:
-        return run_demo(out_dir=args.out, only=args.only, figures=not args.no_figures, seed=args.seed)
+        return run_demo(out_dir=args.out, only=args.only, figures=not args.no_figures, seed=args.seed,
+                        langs=_languages(args.lang))
     except OSError as exc:
         raise UsageError(f"demo: could not write results to {args.out!r}: {_os_message(exc)}.") from None
 
 
+# ---------------------------------------------------------------------------- the table
+
+
+@dataclass(frozen=True)
+class Option:
+    """One command-line option: its flags and ``argparse.add_argument`` keywords."""
+
+    flags: tuple[str, ...]
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its name, one line of help, its function and its options (keys of OPTIONS)."""
+
+    name: str
+    help: str
+    handler: Callable[[argparse.Namespace], int]
+    options: tuple[str, ...] = ()
+    overrides: dict = field(default_factory=dict)  # option key -> keywords replacing the shared ones
+
+
+OPTIONS: dict[str, Option] = {
+    "name": Option(("name",), {"help": "algorithm name (see `mlatlas list`)"}),
+    "dir": Option(("dir",), {"help": "a run's folder (written by `mlatlas run NAME --out DIR`)"}),
+    "dataset": Option(("--dataset",), {"help": "dataset name (default: the entry's own)"}),
+    "data": Option(("--data",), {"metavar": "FILE", "help": "run on your own .csv or .npz file instead "
+                                 "(supervised and clustering entries)"}),
+    "target": Option(("--target",), {"metavar": "COLUMN", "help": "the --data CSV's target column: a header name "
+                                     "or an index (default: the last column; none for clustering)"}),
+    "set": Option(("--set",), {"action": "append", "metavar": "KEY=VALUE",
+                               "help": "override a parameter of the entry's config (repeatable)"}),
+    "seed": Option(("--seed",), {"type": int, "default": 0, "help": "seed for the split, data and estimators"}),
+    "out": Option(("--out",), {"help": "output folder (default: mlatlas-output/NAME)"}),
+    "no_figures": Option(("--no-figures",), {"action": "store_true", "help": "save the record, skip the figures"}),
+    "lang": Option(("--lang",), {"choices": ("en", "zh", "both"), "default": "en",
+                                 "help": "figure language: English, Chinese or both (default: en)"}),
+    "only": Option(("--only",), {"nargs": "+", "metavar": "NAME", "help": "run only these entries"}),
+}
+
+COMMANDS: tuple[Command, ...] = (
+    Command("list", "list every algorithm in the atlas", cmd_list),
+    Command("run", "fit one algorithm and its reference side by side; save the record and figures", cmd_run,
+            ("name", "dataset", "data", "target", "set", "seed", "out", "no_figures", "lang")),
+    Command("draw", "redraw a saved run's figures from its record", cmd_draw, ("dir", "lang")),
+    Command("demo", "run every algorithm quickly and summarise", cmd_demo, ("out", "only", "seed", "no_figures", "lang"),
+            overrides={"out": {"default": "mlatlas-demo", "help": "output folder (default: mlatlas-demo)"}}),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, built from :data:`COMMANDS` and :data:`OPTIONS`."""
     parser = argparse.ArgumentParser(
         prog="mlatlas",
         description="An atlas of machine-learning algorithms: run each, compare it with its reference, draw it.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-
-    p_list = sub.add_parser("list", help="list every algorithm in the atlas")
-    p_list.set_defaults(func=cmd_list)
-
-    p_run = sub.add_parser("run", help="fit one algorithm and its reference side by side")
-    p_run.add_argument("name", help="algorithm name (see `mlatlas list`)")
-    p_run.add_argument("--dataset", help="dataset name (default: the entry's own)")
-    p_run.add_argument("--data", metavar="FILE",
-                       help="run on your own .csv or .npz file instead (supervised and clustering entries)")
-    p_run.add_argument("--target", metavar="COLUMN",
-                       help="the --data CSV's target column: a header name or an index "
-                            "(default: the last column; none for clustering)")
-    p_run.add_argument("--set", action="append", metavar="KEY=VALUE",
-                       help="override a parameter of our estimator (repeatable)")
-    p_run.add_argument("--seed", type=int, default=0, help="seed for the split, data and estimators")
-    p_run.add_argument("--out", help="output folder (default: mlatlas-output/NAME)")
-    p_run.add_argument("--no-figures", action="store_true", help="skip the figures")
-    p_run.set_defaults(func=cmd_run)
-
-    p_demo = sub.add_parser("demo", help="run every algorithm quickly and summarise")
-    p_demo.add_argument("--out", default="mlatlas-demo", help="output folder (default: mlatlas-demo)")
-    p_demo.add_argument("--only", nargs="+", metavar="NAME", help="run only these entries")
-    p_demo.add_argument("--seed", type=int, default=0)
-    p_demo.add_argument("--no-figures", action="store_true", help="skip the figures")
-    p_demo.set_defaults(func=cmd_demo)
+    for command in COMMANDS:
+        p = sub.add_parser(command.name, help=command.help, description=command.help)
+        for key in command.options:
+            option = OPTIONS[key]
+            p.add_argument(*option.flags, **{**option.kwargs, **command.overrides.get(key, {})})
+        p.set_defaults(func=command.handler)
     return parser
 
 

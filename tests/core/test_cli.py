@@ -12,23 +12,24 @@ from mlatlas.cli import main, parse_value
 def test_list_prints_every_entry(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["name", "family", "default", "dataset", "reference"]
+    assert out.splitlines()[0].split() == ["name", "family", "default", "dataset", "reference", "notes"]
     for name in atlas.names():
         assert name in out
 
 
-def test_run_writes_metrics_and_figures(tmp_path, capsys):
+def test_run_writes_the_record_and_figures(tmp_path, capsys):
     out_dir = tmp_path / "run"
     code = main(["run", "linear-regression", "--seed", "1", "--out", str(out_dir)])
     assert code == 0
     printed = capsys.readouterr().out
     assert "mlatlas" in printed and "fit time" in printed
-    metrics = json.loads((out_dir / "metrics.json").read_text())
+    metrics = json.loads((out_dir / "record.json").read_text())
     assert metrics["entry"] == "linear-regression" and metrics["seed"] == 1
     ours, ref = metrics["rows"]
     assert ours["metrics"]["r2"] == pytest.approx(ref["metrics"]["r2"], abs=1e-8)
     pngs = [f for f in os.listdir(out_dir) if f.endswith(".png")]
-    assert pngs and sorted(pngs) == sorted(os.path.basename(p) for p in metrics["figures"])
+    assert pngs and sorted(pngs) == sorted(metrics["figures"])
+    assert "record.json, arrays.npz and 2 figure(s)" in printed
 
 
 def test_run_with_set_and_dataset(tmp_path):
@@ -36,7 +37,7 @@ def test_run_with_set_and_dataset(tmp_path):
     code = main(["run", "linear-regression", "--dataset", "linear", "--set", "solver=gd",
                  "--set", "max_iter=2000", "--out", str(out_dir), "--no-figures"])
     assert code == 0
-    metrics = json.loads((out_dir / "metrics.json").read_text())
+    metrics = json.loads((out_dir / "record.json").read_text())
     assert metrics["params"]["solver"] == "gd" and metrics["dataset"] == "linear"
     assert not [f for f in os.listdir(out_dir) if f.endswith(".png")]
 
@@ -147,11 +148,11 @@ def test_demo_checks_its_out_first(tmp_path, capsys):
 
 
 def test_write_failure_after_the_run_exits_2(tmp_path, capsys, monkeypatch):
-    from mlatlas.atlas import runner
+    from mlatlas.atlas.record import RunRecord
 
     def disk_full(self, path):
-        raise OSError(errno.ENOSPC, "No space left on device", path)
-    monkeypatch.setattr(runner.RunResult, "write_json", disk_full)
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    monkeypatch.setattr(RunRecord, "save", disk_full)
     code = main(["run", "linear-regression", "--out", str(tmp_path / "o"), "--no-figures"])
     assert code == 2
     assert "No space left on device" in _one_line_error(capsys)
@@ -259,7 +260,7 @@ def test_data_runs_a_classifier_on_a_csv(blobs_csv, tmp_path):
     code = main(["run", "knn-classifier", "--data", str(blobs_csv), "--target", "side", "--out", str(out),
                  "--no-figures"])
     assert code == 0
-    saved = json.loads((out / "metrics.json").read_text())
+    saved = json.loads((out / "record.json").read_text())
     assert saved["dataset"] == "groups.csv"
     assert saved["rows"][0]["metrics"]["accuracy"] == 1.0  # the groups are 8 standard deviations apart
 
@@ -273,7 +274,7 @@ def test_data_runs_a_regressor_with_a_target_by_index(blobs_csv, tmp_path):
     code = main(["run", "linear-regression", "--data", str(numeric), "--target", "2", "--out", str(out),
                  "--no-figures"])
     assert code == 0
-    saved = json.loads((out / "metrics.json").read_text())
+    saved = json.loads((out / "record.json").read_text())
     assert saved["rows"][0]["metrics"]["r2"] == pytest.approx(1.0, abs=1e-8)
 
 
@@ -285,7 +286,7 @@ def test_data_runs_clustering_on_every_column(tmp_path):
     out = tmp_path / "km"
     code = main(["run", "kmeans", "--data", str(path), "--set", "n_clusters=2", "--out", str(out), "--no-figures"])
     assert code == 0
-    saved = json.loads((out / "metrics.json").read_text())
+    saved = json.loads((out / "record.json").read_text())
     assert saved["rows"][0]["metrics"]["adjusted_rand"] == 1.0
 
 
@@ -296,7 +297,7 @@ def test_data_csv_without_target_for_clustering(tmp_path):
     code = main(["run", "kmeans", "--data", str(path), "--set", "n_clusters=2", "--set", "n_init=1",
                  "--out", str(out), "--no-figures"])
     assert code == 0
-    saved = json.loads((out / "metrics.json").read_text())
+    saved = json.loads((out / "record.json").read_text())
     assert saved["rows"][0]["metrics"]["inertia"] == pytest.approx(4 * 0.005, rel=1e-9)  # (0.05² + 0.05²) for 4 of the 6 points
 
 
@@ -333,3 +334,66 @@ def test_data_on_the_wrong_entry_or_with_other_options_exits_2(argv, message, bl
     argv = [str(blobs_csv) if a == "FILE" else a for a in argv]
     assert main(argv + ["--out", str(tmp_path / "o")]) == 2
     assert message in _one_line_error(capsys)
+
+
+# ---------------------------------------------------------------------------- draw, --lang, configs
+
+
+def test_subcommands_come_from_the_table():
+    from mlatlas.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    choices = parser._subparsers._group_actions[0].choices
+    assert list(choices) == [c.name for c in COMMANDS] == ["list", "run", "draw", "demo"]
+
+
+def test_draw_redraws_in_chinese_from_the_record(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "knn-regressor", "--out", str(out)]) == 0
+    english = (out / "knn-regression-vs-k.png").read_bytes()
+    assert main(["draw", str(out), "--lang", "zh"]) == 0
+    assert "drew 1 figure(s) of knn-regressor" in capsys.readouterr().out
+    assert (out / "knn-regression-vs-k.png").read_bytes() == english  # English left as it was
+    record = json.loads((out / "record.json").read_text())
+    assert record["figures"] == ["knn-regression-vs-k.png", "knn-regression-vs-k.zh.png"]
+    assert os.path.getsize(out / "knn-regression-vs-k.zh.png") > 1000
+
+
+def test_run_in_both_languages(tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", "worked-example", "--lang", "both", "--out", str(out)]) == 0
+    assert sorted(f for f in os.listdir(out) if f.endswith(".png")) == ["worked-example.png", "worked-example.zh.png"]
+
+
+@pytest.mark.parametrize("setup, message", [
+    ("missing", "no such folder"),
+    ("empty", "record.json: no such file"),
+    ("broken", "record.json: not valid JSON"),
+    ("unknown-entry", "unknown algorithm 'no-such-entry'"),
+])
+def test_draw_refuses_what_is_not_a_record(setup, message, tmp_path, capsys):
+    folder = tmp_path / "run"
+    if setup != "missing":
+        folder.mkdir()
+    if setup == "broken":
+        (folder / "record.json").write_text("{")
+    if setup == "unknown-entry":
+        assert main(["run", "linear-regression", "--out", str(folder), "--no-figures"]) == 0
+        capsys.readouterr()
+        raw = json.loads((folder / "record.json").read_text())
+        raw["entry"] = "no-such-entry"
+        (folder / "record.json").write_text(json.dumps(raw))
+    assert main(["draw", str(folder)]) == 2
+    assert message in _one_line_error(capsys)
+
+
+def test_set_is_checked_against_a_dataclass_config(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "worked-example", "--set", "learning_rate=0.5", "--out", str(out), "--no-figures"]) == 0
+    record = json.loads((out / "record.json").read_text())
+    assert record["params"] == {"learning_rate": 0.5}
+    assert [row["model"] for row in record["rows"]][0] == "mlatlas.nn"
+    assert main(["run", "worked-example", "--set", "learning_rate=fast", "--out", str(out)]) == 2
+    assert "learning_rate must be a real number; got str 'fast'" in _one_line_error(capsys)
+    assert main(["run", "worked-example", "--set", "epochs=3", "--out", str(out)]) == 2
+    assert "worked-example has no parameter 'epochs'; allowed: learning_rate." in _one_line_error(capsys)

@@ -151,7 +151,7 @@ def test_atlas_entry_runs_and_draws(tmp_path):
 
     result = run_entry(registry.get("adaboost"), dataset="wine", out_dir=str(tmp_path))
     assert result.comparison["prediction_agreement"] == 1.0
-    assert result.comparison["same_stumps"] == "50/50"
+    assert result.comparison["same_stumps"] == result.comparison["stumps_compared"] == 50
     assert result.comparison["max_error_difference"] < 1e-12
-    assert result.comparison["max_weight_difference_2alpha"] < 1e-9
+    assert result.comparison["max_normalised_weight_difference"] < 1e-9
     assert len(result.figures) == 2

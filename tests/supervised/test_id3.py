@@ -159,7 +159,7 @@ def test_atlas_entry_runs_and_draws(tmp_path):
     result = run_entry(registry.get("id3"), dataset="wine", out_dir=str(tmp_path))
     assert result.comparison["play_tennis_root"] == "outlook"
     assert result.comparison["play_tennis_training_accuracy"] == 1.0
-    gains = result.details["play_tennis_root_gains_bits"]
+    gains = result.info["play_tennis_root_gains_bits"]
     assert gains["outlook"] == pytest.approx(0.2467, abs=1e-4)
     # multiway ID3 on tercile bins is about as accurate as the entropy CART on their one-hot coding
     ours, ref = (row.metrics["accuracy"] for row in result.rows)

@@ -35,7 +35,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["RunRecord", "ModelRow", "FORMAT", "VERSION", "RECORD_FILE", "ARRAYS_FILE", "library_versions"]
+__all__ = ["RunRecord", "ModelRow", "FORMAT", "VERSION", "RECORD_FILE", "ARRAYS_FILE", "library_versions",
+           "figure_language"]
 
 FORMAT = "mlatlas-run-record"
 VERSION = 1
@@ -50,7 +51,11 @@ _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$")
 _FIGURE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}\.png$")
 #: Array kinds a record may hold: bool, integers, floats, complex and unicode text.
 _KINDS = "biufcU"
-_LANGS = ("en", "zh")
+
+
+def figure_language(name: str) -> str:
+    """The language of a figure file: ``"zh"`` for ``stem.zh.png``, else ``"en"``."""
+    return "zh" if name.endswith(".zh.png") else "en"
 
 
 @dataclass
@@ -88,8 +93,9 @@ class RunRecord:
         The key of ``rows[0].metrics`` that summaries show.
     timing_note : str
         How the times were taken (printed under the table).
-    figures : dict
-        Language (``"en"``, ``"zh"``) to figure file names, relative to the record's folder.
+    figures : list of str
+        Figure file names, relative to the record's folder: ``stem.png`` in English,
+        ``stem.zh.png`` in Chinese (see :func:`figure_language`).
     directory : str or None
         The folder the record was saved to or loaded from.
     """
@@ -105,7 +111,7 @@ class RunRecord:
     versions: dict = field(default_factory=dict)
     primary_metric: str | None = None
     timing_note: str = ""
-    figures: dict = field(default_factory=dict)
+    figures: list = field(default_factory=list)
     directory: str | None = field(default=None, compare=False)
 
     # ------------------------------------------------------------------ building
@@ -129,6 +135,10 @@ class RunRecord:
         if self.primary_metric is None or row >= len(self.rows):
             return None
         return self.rows[row].metrics.get(self.primary_metric)
+
+    def figures_in(self, lang: str) -> list[str]:
+        """The record's figures drawn in ``lang``."""
+        return [name for name in self.figures if figure_language(name) == lang]
 
     def figure_path(self, stem: str, lang: str = "en") -> str:
         """Where figure ``stem`` goes: ``DIR/stem.png`` (English) or ``DIR/stem.zh.png``.
@@ -194,7 +204,7 @@ class RunRecord:
             "versions": {str(k): str(v) for k, v in self.versions.items()},
             "primary_metric": self.primary_metric,
             "timing_note": self.timing_note,
-            "figures": {lang: list(paths) for lang, paths in self.figures.items()},
+            "figures": list(self.figures),
             "arrays": {name: {"dtype": a.dtype.str, "shape": list(a.shape)} for name, a in self.arrays.items()},
         }
 
@@ -271,16 +281,12 @@ class RunRecord:
         if primary is not None:
             check.string(primary, "primary_metric")
         timing_note = check.string(raw["timing_note"], "timing_note")
-        figures = {}
-        for lang, paths in check.mapping(raw["figures"], "figures").items():
-            if lang not in _LANGS:
-                raise ValueError(f"{path}: figures[{lang!r}]: unknown language; expected one of {_LANGS}.")
-            figures[lang] = []
-            for p in check.sequence(paths, f"figures[{lang!r}]"):
-                if not isinstance(p, str) or not _FIGURE.match(p):
-                    raise ValueError(f"{path}: figures[{lang!r}] holds {p!r}; figures are .png file names "
-                                     "inside the record's folder.")
-                figures[lang].append(p)
+        figures = []
+        for p in check.sequence(raw["figures"], "figures"):
+            if not isinstance(p, str) or not _FIGURE.match(p):
+                raise ValueError(f"{path}: figures holds {p!r}; figures are .png file names inside the "
+                                 "record's folder.")
+            figures.append(p)
         layout = check.mapping(raw["arrays"], "arrays")
         arrays = _read_arrays(os.path.join(directory, ARRAYS_FILE), layout, path)
         return cls(entry, dataset, seed, params, rows, comparison, arrays, info, versions, primary,

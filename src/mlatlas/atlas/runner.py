@@ -1,187 +1,127 @@
-"""Run one registry entry: fit ours and the reference on the same split, score, draw.
+"""Run one registry entry into a :class:`~mlatlas.atlas.record.RunRecord`, then draw it.
 
-This is what ``mlatlas run NAME`` and ``mlatlas demo`` call.
+The path of ``mlatlas run NAME --out DIR``:
+
+1. :func:`run_entry` loads the data (:func:`load_dataset`, or the user's file checked
+   by :func:`check_user_data`), merges the parameters and builds a :class:`RunContext`;
+2. the entry's ``run(ctx)`` fits what it compares (classical entries call
+   :func:`compare_on_split`) and returns a record with every array its figures need;
+3. the record is saved to ``DIR/record.json`` + ``DIR/arrays.npz`` and read back;
+4. :func:`draw_record` draws each figure from that loaded record, in each language.
+
+``mlatlas draw DIR`` is steps 3-4 alone, so it gives the same images.  Times in a
+record exclude one-off costs: every timed model is first fitted and used once,
+untimed, on a few rows (:func:`warm_up`).
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import numbers
-import os
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import datasets as ds
+from .record import ModelRow, RunRecord, library_versions
 from .registry import Entry
 
-__all__ = ["FigureContext", "RunResult", "ModelRow", "run_entry", "standard_run", "default_metrics",
-           "primary_metric", "load_dataset", "timed", "with_seed", "warm_up", "check_user_data",
-           "DATA_TASKS", "TIMING_NOTE"]
+__all__ = ["RunContext", "SplitFit", "compare_on_split", "run_entry", "draw_record", "default_metrics",
+           "load_dataset", "check_user_data", "check_seed", "warm_up", "timed", "fit_and_time",
+           "with_seed", "decision_grid", "principal_plane", "DATA_TASKS", "TIMING_NOTE", "WARM_UP_ROWS",
+           "LANGUAGES"]
 
 #: The entries that ``--data FILE`` can feed: supervised and clustering ones.
 DATA_TASKS = ("classification", "regression", "clustering")
 
+#: Figure languages.
+LANGUAGES = ("en", "zh")
+
 #: Rows of the training data a model is warmed up on before it is timed.
 WARM_UP_ROWS = 64
 
-TIMING_NOTE = (f"times: each model was first fitted and used once, untimed, on at most {WARM_UP_ROWS} training rows, "
-               "so they exclude one-off costs (numba compilation and cache loading, lazy imports).")
+TIMING_NOTE = (f"times: each model was first fitted and used once, untimed, on at most {WARM_UP_ROWS} "
+               "training rows, so they exclude one-off costs (numba compilation and cache loading, "
+               "lazy imports).")
+
+#: Generated datasets draw their sample from the run's seed.
+_GENERATED = ("moons", "circles", "blobs", "spirals", "linear", "ar")
+
+
+# ---------------------------------------------------------------------- context
 
 
 @dataclass
-class ModelRow:
-    """One model's line in the comparison table."""
+class RunContext:
+    """What an entry's ``run`` gets: the entry, its data, parameters and seed.
 
-    model: str
-    metrics: dict
-    fit_time: float | None = None
-    predict_time: float | None = None
-
-
-@dataclass
-class RunResult:
-    """What a run produced: one row per model, cross-checks, figures written."""
-
-    entry: str
-    dataset: str
-    params: dict
-    seed: int
-    rows: list[ModelRow]
-    comparison: dict = field(default_factory=dict)
-    figures: list[str] = field(default_factory=list)
-    details: dict = field(default_factory=dict)
-    timing_note: str = TIMING_NOTE
-
-    def to_dict(self) -> dict:
-        return _jsonable(asdict(self))
-
-    def write_json(self, path: str) -> None:
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(self.to_dict(), handle, indent=2)
-
-    def table(self) -> str:
-        """The side-by-side table printed by the CLI: metrics as rows, models as columns."""
-        keys: list[str] = []
-        for row in self.rows:
-            for key, value in row.metrics.items():
-                if key not in keys and np.ndim(value) == 0:
-                    keys.append(key)
-        header = ["", *[row.model for row in self.rows]]
-        lines = [header]
-        for key in keys:
-            lines.append([key, *[_fmt(row.metrics.get(key)) for row in self.rows]])
-        if any(row.fit_time is not None for row in self.rows):
-            lines.append(["fit time (s)", *[_fmt(row.fit_time) for row in self.rows]])
-        if any(row.predict_time is not None for row in self.rows):
-            lines.append(["predict time (s)", *[_fmt(row.predict_time) for row in self.rows]])
-        widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
-        out = []
-        for n, line in enumerate(lines):
-            out.append("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                                 for i, (c, w) in enumerate(zip(line, widths))))
-            if n == 0:
-                out.append("  ".join("-" * w for w in widths))
-        for key, value in self.comparison.items():
-            out.append(f"{key}: {_fmt(value)}")
-        timed_rows = any(row.fit_time is not None or row.predict_time is not None for row in self.rows)
-        if timed_rows and self.timing_note:
-            out.append(self.timing_note)
-        return "\n".join(out)
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, (float, np.floating)):
-        v = float(value) + 0.0  # + 0.0 turns -0.0 into 0.0
-        if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5):
-            return f"{v:.3e}"
-        return f"{v:.4f}"
-    return str(value)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return str(value)
-    return value
-
-
-@dataclass
-class FigureContext:
-    """What a figure function gets: the entry, the data split and both fitted models."""
+    Attributes
+    ----------
+    entry : Entry
+    data : Dataset or None
+        None for entries that run on their own fixed example.
+    params : dict
+        The entry's parameters with ``--set`` (or the demo's) on top.
+    seed : int
+        Seeds the split, generated data and estimators whose ``random_state`` is None.
+    """
 
     entry: Entry
-    dataset: ds.Dataset | None
+    data: Any
     params: dict
     seed: int
-    out_dir: str
-    X_train: np.ndarray | None = None
-    X_test: np.ndarray | None = None
-    y_train: np.ndarray | None = None
-    y_test: np.ndarray | None = None
-    ours: Any = None
-    reference: Any = None
-    extra: dict = field(default_factory=dict)
-
-    def path(self, stem: str) -> str:
-        """Where to write figure ``stem`` (a PNG in the output folder)."""
-        os.makedirs(self.out_dir, exist_ok=True)
-        return os.path.join(self.out_dir, f"{stem}.png")
 
     def estimator(self, **overrides: Any) -> Any:
-        """A fresh estimator of ours with the run's parameters and ``overrides``."""
-        return self.entry.estimator(**{**self.params, **overrides})
+        """A fresh estimator of ours (the entry's config class) with the run's parameters."""
+        return self.entry.config_class()(**{**self.params, **overrides})
+
+    @property
+    def config(self) -> Any:
+        """The run's settings as the entry's dataclass config."""
+        return self.entry.config_class()(**self.params)
+
+    def record(self, rows: list[ModelRow], **fields: Any) -> RunRecord:
+        """A record of this run (entry, dataset, seed, parameters, versions filled in)."""
+        params = fields.pop("params", self.params)
+        dataset = fields.pop("dataset", self.data.name if self.data is not None else "")
+        return RunRecord(entry=self.entry.name, dataset=dataset, seed=self.seed, params=dict(params),
+                         rows=rows, versions=library_versions(), primary_metric=self.entry.primary_metric,
+                         timing_note=TIMING_NOTE, **fields)
 
 
-def default_metrics(task: str, estimator: Any, X: np.ndarray, y: np.ndarray | None) -> dict:
-    """Accuracy, macro F1 and the confusion matrix, or R^2, MSE and MAE."""
-    from sklearn import metrics as skm
-
-    if task == "classification":
-        pred = estimator.predict(X)
-        return {
-            "accuracy": float(skm.accuracy_score(y, pred)),
-            "f1_macro": float(skm.f1_score(y, pred, average="macro")),
-            "confusion_matrix": skm.confusion_matrix(y, pred).tolist(),
-        }
-    if task == "regression":
-        pred = estimator.predict(X)
-        return {
-            "r2": float(skm.r2_score(y, pred)),
-            "mse": float(skm.mean_squared_error(y, pred)),
-            "mae": float(skm.mean_absolute_error(y, pred)),
-        }
-    if task == "clustering":
-        labels = estimator.predict(X)
-        result: dict = {}
-        if y is not None:
-            result["adjusted_rand"] = float(skm.adjusted_rand_score(y, labels))
-        if len(np.unique(labels)) > 1:
-            result["silhouette"] = float(skm.silhouette_score(X, labels))
-        return result
-    raise ValueError(f"no default metrics for task {task!r}; give the entry a metrics function.")
+# ---------------------------------------------------------------------- data
 
 
-PRIMARY = {"classification": "accuracy", "regression": "r2", "clustering": "adjusted_rand"}
+def check_seed(seed: Any) -> int:
+    """The run's seed: an integer in [0, 2**32 - 1] (what numpy and scikit-learn accept)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= 2**32 - 1:
+        raise ValueError(f"seed must be an integer in [0, 2**32 - 1]; got {seed!r}.")
+    return int(seed)
 
 
-def primary_metric(entry: Entry) -> str | None:
-    return entry.primary_metric or PRIMARY.get(entry.task)
+def load_dataset(entry: Entry, name: str | None, seed: int):
+    """The run's data: ``name`` (checked against the entry's list) or the entry's default.
+
+    Entries with no dataset at all (the worked example) get ``None``; naming one for
+    them is an error.
+    """
+    from .. import datasets as ds
+
+    allowed = entry.allowed_datasets()
+    if name and not allowed:
+        raise ValueError(f"{entry.name} takes no dataset (it runs on its own fixed example); got {name!r}.")
+    name = name or entry.dataset
+    if not name:
+        return None
+    if name not in allowed:
+        raise ValueError(f"{entry.name} does not run on dataset {name!r}; allowed: {', '.join(allowed)}.")
+    options = {"random_state": seed} if name in _GENERATED else {}
+    return ds.load(name, **options)
 
 
-def check_user_data(entry: Entry, data: ds.Dataset) -> ds.Dataset:
+def check_user_data(entry: Entry, data):
     """Check that a user's dataset (``--data FILE``) suits ``entry``; return it typed for it.
 
     Classification needs class labels (text or integers), regression a numeric target,
@@ -192,6 +132,8 @@ def check_user_data(entry: Entry, data: ds.Dataset) -> ds.Dataset:
     ValueError
         Naming the file and what does not fit.
     """
+    from .. import datasets as ds
+
     if entry.task not in DATA_TASKS:
         raise ValueError(f"{entry.name} is a {entry.task} entry; user data runs {', '.join(DATA_TASKS)} "
                          "entries only.")
@@ -222,61 +164,36 @@ def check_user_data(entry: Entry, data: ds.Dataset) -> ds.Dataset:
         names = data.target_names or [str(c) for c in np.unique(y)]
         return ds.Dataset(data.name, data.X, y, "classification", data.feature_names, names,
                           data.description, data.images)
-    # regression
     if y.dtype.kind not in "iuf":
-        example = y[0]
-        raise ValueError(f"{where}: {entry.name} needs a numeric target, but it holds text (e.g. {str(example)!r}); "
+        raise ValueError(f"{where}: {entry.name} needs a numeric target, but it holds text (e.g. {str(y[0])!r}); "
                          "choose a numeric column with --target or a classification entry.")
     y = y.astype(float)
     if not np.all(np.isfinite(y)):
         raise ValueError(f"{where}: the target column holds missing or non-finite values.")
-    return ds.Dataset(data.name, data.X, y, "regression", data.feature_names, None,
-                      data.description, data.images)
+    return ds.Dataset(data.name, data.X, y, "regression", data.feature_names, None, data.description, data.images)
 
 
-def load_dataset(entry: Entry, name: str | None, seed: int) -> ds.Dataset | None:
-    """The run's data: ``name`` (checked against the entry's list) or the entry's default.
-
-    Entries with no dataset at all (the worked example) get ``None``; naming one for
-    them is an error.
-    """
-    if name and not entry.allowed_datasets():
-        raise ValueError(f"{entry.name} takes no dataset (it runs on its own fixed example); got {name!r}.")
-    name = name or entry.dataset
-    if not name:
-        if entry.runner is None:
-            raise ValueError(f"{entry.name} has no dataset to run on.")
-        return None
-    allowed = entry.allowed_datasets()
-    if allowed and name not in allowed:
-        raise ValueError(
-            f"{entry.name} does not run on dataset {name!r}; allowed: {', '.join(allowed)}."
-        )
-    options = dict(entry.dataset_options.get(name, {}))
-    if name in ("moons", "circles", "blobs", "spirals", "linear", "ar"):
-        options.setdefault("random_state", seed)
-    return ds.load(name, **options)
+# ---------------------------------------------------------------------- timing
 
 
-def timed(fn, *args, **kwargs):
+def timed(fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, float]:
     """Call ``fn`` and return ``(its result, wall seconds)``."""
     start = time.perf_counter()
     out = fn(*args, **kwargs)
     return out, time.perf_counter() - start
 
 
-def warm_up(make: Any, X: np.ndarray, y: np.ndarray | None = None, *, method: str = "predict",
+def warm_up(make: Callable[[], Any], X: np.ndarray, y: np.ndarray | None = None, *, method: str = "predict",
             rows: int = WARM_UP_ROWS) -> bool:
     """Fit a fresh model on a few rows of ``X`` and call ``method`` once, untimed.
 
-    One-off costs (numba compiling a kernel or loading it from its disk cache, lazy
-    imports, thread pools starting) then land here rather than in whichever timed call
-    comes first.  The rows hold every class of ``y`` when there are labels.  A failure
-    is ignored (it may come from the small slice, e.g. more neighbours than rows); the
+    The one place of the atlas where one-off costs are paid before timing: numba
+    compiling a kernel or loading it from its disk cache, lazy imports, thread pools
+    starting.  The rows hold every class of ``y`` when there are labels.  A failure is
+    ignored (it may come from the small slice, e.g. more neighbours than rows); the
     timed run raises any real error.  Returns whether the warm-up ran.
     """
-    n = X.shape[0]
-    if n > rows:
+    if X.shape[0] > rows:
         index = np.arange(rows)
         if y is not None:
             _, first = np.unique(y, return_index=True)
@@ -297,17 +214,193 @@ def warm_up(make: Any, X: np.ndarray, y: np.ndarray | None = None, *, method: st
     return True
 
 
-def check_seed(seed: Any) -> int:
-    """The run's seed: an integer in [0, 2**32 - 1] (what numpy and scikit-learn accept)."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= 2**32 - 1:
-        raise ValueError(f"seed must be an integer in [0, 2**32 - 1]; got {seed!r}.")
-    return int(seed)
+def with_seed(estimator: Any, seed: int) -> Any:
+    """Give an estimator whose ``random_state`` is None the run's seed."""
+    if hasattr(estimator, "get_params") and "random_state" in estimator.get_params(deep=False):
+        if estimator.get_params(deep=False)["random_state"] is None:
+            estimator.set_params(random_state=seed)
+    return estimator
 
 
-def run_entry(entry: Entry, *, dataset: str | None = None, data: ds.Dataset | None = None,
-              params: dict | None = None, seed: int = 0, out_dir: str | None = None,
-              figures: bool = True) -> RunResult:
-    """Fit ours and the reference on the same data and report both.
+def fit_and_time(make: Callable[[], Any], X_fit: np.ndarray, y_fit: np.ndarray | None = None,
+                 X_eval: np.ndarray | None = None, *, method: str = "predict") -> tuple[Any, Any, float, float]:
+    """Warm up, then fit ``make()`` on ``X_fit`` and call ``method`` on ``X_eval``, both timed.
+
+    Returns ``(model, output of method, fit seconds, method seconds)``.
+    """
+    warm_up(make, X_fit, y_fit, method=method)
+    model = make()
+    if y_fit is None:
+        _, fit_time = timed(model.fit, X_fit)
+    else:
+        _, fit_time = timed(model.fit, X_fit, y_fit)
+    output, predict_time = timed(getattr(model, method), X_fit if X_eval is None else X_eval)
+    return model, output, fit_time, predict_time
+
+
+# ---------------------------------------------------------------------- compare on a split
+
+
+def default_metrics(task: str, estimator: Any, X: np.ndarray, y: np.ndarray | None,
+                    prediction: np.ndarray | None = None) -> dict:
+    """Accuracy and macro F1, or R^2, MSE and MAE, or the adjusted Rand index and silhouette."""
+    from sklearn import metrics as skm
+
+    pred = estimator.predict(X) if prediction is None else prediction
+    if task == "classification":
+        return {"accuracy": float(skm.accuracy_score(y, pred)),
+                "f1_macro": float(skm.f1_score(y, pred, average="macro"))}
+    if task == "regression":
+        return {"r2": float(skm.r2_score(y, pred)), "mse": float(skm.mean_squared_error(y, pred)),
+                "mae": float(skm.mean_absolute_error(y, pred))}
+    if task == "clustering":
+        result: dict = {}
+        if y is not None:
+            result["adjusted_rand"] = float(skm.adjusted_rand_score(y, pred))
+        if len(np.unique(pred)) > 1:
+            result["silhouette"] = float(skm.silhouette_score(X, pred))
+        return result
+    raise ValueError(f"no default metrics for task {task!r}; give compare_on_split a metrics function.")
+
+
+@dataclass
+class SplitFit:
+    """The split and both fitted models of :func:`compare_on_split`."""
+
+    X_train: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray | None
+    y_test: np.ndarray | None
+    ours: Any
+    reference: Any
+    pred_ours: np.ndarray
+    pred_reference: np.ndarray
+
+
+def compare_on_split(ctx: RunContext, reference: Any, *, reference_name: str | None = None,
+                     preprocess: str | Callable | None = None, split: bool = True, test_size: float = 0.25,
+                     X: np.ndarray | None = None, y: np.ndarray | None = None,
+                     metrics: Callable[..., dict] | None = None) -> tuple[RunRecord, SplitFit]:
+    """Fit ours and ``reference`` on the same split of the run's data; score and compare them.
+
+    Parameters
+    ----------
+    ctx : RunContext
+    reference : estimator
+        The reference, unfitted (a fresh clone is warmed up first).
+    reference_name : str, optional
+        Its column in the table (default: the entry's first reference).
+    preprocess : "standardize" or callable, optional
+        ``"standardize"`` z-scores the features with the training split's mean and
+        deviation; a function ``f(X_train, X_test) -> (X_train, X_test)`` transforms
+        them otherwise (learning what it needs from ``X_train`` only).
+    split : bool
+        Hold out ``test_size`` of the rows (stratified for classification); False fits
+        and scores on all rows (clustering).
+    X, y : arrays, optional
+        Data to use instead of the run's dataset (e.g. discretised features).
+    metrics : callable, optional
+        ``metrics(estimator, X_test, y_test) -> dict`` of scalars instead of the task's.
+
+    Returns
+    -------
+    record : RunRecord
+        Rows for ours and the reference, the comparison (prediction agreement,
+        adjusted Rand of the two partitions, or largest prediction difference), the
+        test confusion matrices of classifiers as arrays ``confusion.mlatlas`` and
+        ``confusion.reference``, feature and class names in ``info``.
+    fit : SplitFit
+        The split and both fitted models, for the entry to record more.
+    """
+    from sklearn.base import clone
+    from sklearn.metrics import adjusted_rand_score, confusion_matrix
+
+    task = ctx.entry.task
+    X = ctx.data.X if X is None else X
+    y = ctx.data.y if y is None else y
+    if split:
+        from sklearn.model_selection import train_test_split
+
+        stratify = y if task == "classification" else None
+        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=test_size, random_state=ctx.seed,
+                                                            stratify=stratify)
+    else:
+        X_train, X_test, y_train, y_test = X, X, y, y
+    if preprocess == "standardize":
+        from sklearn.preprocessing import StandardScaler
+
+        scaler = StandardScaler().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    elif callable(preprocess):
+        X_train, X_test = preprocess(X_train, X_test)
+    elif preprocess is not None:
+        raise ValueError(f"preprocess must be 'standardize', a function or None; got {preprocess!r}.")
+    y_fit = None if task == "clustering" else y_train
+
+    def score(model: Any, prediction: np.ndarray) -> dict:
+        if metrics is not None:
+            return metrics(model, X_test, y_test)
+        return default_metrics(task, model, X_test, y_test, prediction)
+
+    ours_model = with_seed(ctx.estimator(), ctx.seed)
+    ref_model = with_seed(reference, ctx.seed)
+    ours, pred_ours, fit_ours, predict_ours = fit_and_time(lambda: clone(ours_model), X_train, y_fit, X_test)
+    ref, pred_ref, fit_ref, predict_ref = fit_and_time(lambda: clone(ref_model), X_train, y_fit, X_test)
+    name = reference_name or (ctx.entry.references[0] if ctx.entry.references else type(ref).__name__)
+    rows = [ModelRow("mlatlas", score(ours, pred_ours), fit_ours, predict_ours),
+            ModelRow(name, score(ref, pred_ref), fit_ref, predict_ref)]
+    record = ctx.record(rows, params=ours.get_params(deep=False))
+    pred_ours, pred_ref = np.asarray(pred_ours), np.asarray(pred_ref)
+    if task == "classification":
+        record.comparison["prediction_agreement"] = float(np.mean(pred_ours == pred_ref))
+        labels = np.unique(np.concatenate([np.asarray(y_train), np.asarray(y_test)]))
+        record.add("confusion", mlatlas=confusion_matrix(y_test, pred_ours, labels=labels),
+                   reference=confusion_matrix(y_test, pred_ref, labels=labels))
+        record.info["classes"] = [str(c) for c in labels]
+    elif task == "clustering":
+        # cluster numbers are arbitrary: compare the two partitions, not the raw labels
+        record.comparison["adjusted_rand_ours_vs_reference"] = float(adjusted_rand_score(pred_ref, pred_ours))
+    elif task == "regression":
+        record.comparison["max_prediction_difference"] = float(np.max(np.abs(pred_ours - pred_ref)))
+    record.info["feature_names"] = [str(n) for n in ctx.data.feature_names] if ctx.data is not None else []
+    return record, SplitFit(X_train, X_test, y_train, y_test, ours, ref, pred_ours, pred_ref)
+
+
+# ---------------------------------------------------------------------- geometry for figures
+
+
+def decision_grid(X: np.ndarray, resolution: int = 150, margin: float = 0.5
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A grid over the first two columns of ``X``: ``(xs (m,), ys (m,), points (m*m, 2))``.
+
+    Runs evaluate their models on ``points`` and record the values; figures shade them.
+    """
+    xs = np.linspace(X[:, 0].min() - margin, X[:, 0].max() + margin, resolution)
+    ys = np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, resolution)
+    xx, yy = np.meshgrid(xs, ys)
+    return xs, ys, np.column_stack([xx.ravel(), yy.ravel()])  # (resolution^2, 2)
+
+
+def principal_plane(X: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``X`` itself when 2-D, else its projection on the first two principal axes.
+
+    Returns ``(points (n, 2), projected)``.
+    """
+    if X.shape[1] == 2:
+        return np.asarray(X, dtype=float), False
+    centred = X - X.mean(axis=0)
+    # principal axes from the SVD of the centred data: X = U S V^T
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    return centred @ vt[:2].T, True  # (n, d) @ (d, 2) -> (n, 2)
+
+
+# ---------------------------------------------------------------------- run and draw
+
+
+def run_entry(entry: Entry, *, dataset: str | None = None, data: Any = None, params: dict | None = None,
+              seed: int = 0, out_dir: str | None = None, figures: bool = True,
+              langs: Sequence[str] = ("en",)) -> RunRecord:
+    """Run ``entry`` into a record; save it and draw its figures from the saved record.
 
     Parameters
     ----------
@@ -318,93 +411,75 @@ def run_entry(entry: Entry, *, dataset: str | None = None, data: ds.Dataset | No
         The user's own data (``--data FILE``), checked by :func:`check_user_data`;
         replaces ``dataset``.
     params : dict, optional
-        Overrides the entry's parameters (``--set`` on the CLI).
+        Overrides the entry's parameters (``--set`` on the CLI), checked against its config.
     seed : int
         Seeds the split, generated data and the estimators' ``random_state`` where
-        they have one.
+        they have none.
     out_dir : str, optional
-        Where ``metrics.json`` and figures go; nothing is written when ``None``.
+        Where the record and figures go; nothing is written when ``None``.
     figures : bool
         Draw the entry's figures (needs ``out_dir``).
+    langs : sequence of {"en", "zh"}
+        The languages to draw the figures in.
+
+    Returns
+    -------
+    RunRecord
+        The saved and reloaded record when ``out_dir`` is given, else the record in memory.
     """
     seed = check_seed(seed)
-    merged = {**entry.params, **(params or {})}
+    missing = entry.missing()
+    if missing:
+        raise ValueError(f"{entry.name} needs {', '.join(missing)}, which is not installed "
+                         f"(pip install {' '.join(missing)}).")
+    overrides = entry.check_params(dict(params or {}))
     if data is not None:
         if dataset is not None:
             raise ValueError("give dataset or data, not both.")
         data = check_user_data(entry, data)
     else:
         data = load_dataset(entry, dataset, seed)
-    context = FigureContext(entry=entry, dataset=data, params=merged, seed=seed,
-                            out_dir=out_dir or ".")
-    if entry.runner is not None:
-        result = entry.runner(entry, context)
-    else:
-        result = standard_run(entry, data, merged, seed, context)
-    if out_dir is not None:
-        os.makedirs(out_dir, exist_ok=True)
-        if figures:
-            for draw in entry.figures:
-                written = draw(context)
-                if written:
-                    result.figures.extend([written] if isinstance(written, str) else list(written))
-        result.write_json(os.path.join(out_dir, "metrics.json"))
-    return result
+    ctx = RunContext(entry=entry, data=data, params=entry.settings(overrides), seed=seed)
+    record = entry.run(ctx)
+    if out_dir is None:
+        return record
+    record.save(out_dir)
+    record = RunRecord.load(out_dir)
+    if figures:
+        draw_record(record, langs)
+    return record
 
 
-def with_seed(estimator: Any, seed: int) -> Any:
-    """Give an estimator whose ``random_state`` is None the run's seed."""
-    if hasattr(estimator, "get_params") and "random_state" in estimator.get_params(deep=False):
-        if estimator.get_params(deep=False)["random_state"] is None:
-            estimator.set_params(random_state=seed)
-    return estimator
+def draw_record(record: RunRecord, langs: Sequence[str] = ("en",), entry: Entry | None = None) -> list[str]:
+    """Draw the figures of ``record`` (saved or loaded) in each language; list them in the record.
+
+    Figures are written next to the record (``stem.png``, ``stem.zh.png``) and
+    ``record.json`` is rewritten with their names (those of other languages kept).
+    Returns the paths written.
+    """
+    import os
+
+    from .. import plots
+    from .record import figure_language
+    from .registry import get
+
+    entry = entry or get(record.entry)
+    written: list[str] = []
+    for lang in langs:
+        if lang not in LANGUAGES:
+            raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}.")
+        paths: list[str] = []
+        for draw in entry.figures:
+            with plots.language(lang):
+                out = draw(record, lang)
+            paths.extend([out] if isinstance(out, str) else list(out))
+        names = [os.path.relpath(p, record.directory) for p in paths]
+        record.figures = [name for name in record.figures if figure_language(name) != lang] + names
+        written.extend(paths)
+    record.save_json()
+    return written
 
 
-def standard_run(entry: Entry, data: ds.Dataset, params: dict, seed: int,
-                  context: FigureContext) -> RunResult:
-    from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import StandardScaler
-
-    X, y = data.X, data.y
-    if entry.split:
-        stratify = y if entry.task == "classification" else None
-        X_train, X_test, y_train, y_test = train_test_split(
-            X, y, test_size=entry.test_size, random_state=seed, stratify=stratify)
-    else:
-        X_train, X_test, y_train, y_test = X, X, y, y
-    if entry.preprocess == "standardize":
-        scaler = StandardScaler().fit(X_train)
-        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    context.X_train, context.X_test, context.y_train, context.y_test = X_train, X_test, y_train, y_test
-
-    def score(estimator):
-        if entry.metrics is not None:
-            return entry.metrics(estimator, X_test, y_test)
-        return default_metrics(entry.task, estimator, X_test, y_test)
-
-    rows = []
-    warm_up(lambda: with_seed(entry.estimator(**params), seed), X_train, y_train)
-    ours = with_seed(entry.estimator(**params), seed)
-    _, fit_time = timed(ours.fit, X_train, y_train)
-    pred_ours, predict_time = timed(ours.predict, X_test)
-    rows.append(ModelRow("mlatlas", score(ours), fit_time, predict_time))
-    context.ours = ours
-
-    comparison: dict = {}
-    if entry.reference is not None:
-        warm_up(lambda: with_seed(entry.reference(params), seed), X_train, y_train)
-        ref = with_seed(entry.reference(params), seed)
-        _, ref_fit = timed(ref.fit, X_train, y_train)
-        pred_ref, ref_predict = timed(ref.predict, X_test)
-        rows.append(ModelRow(entry.reference_name or type(ref).__name__, score(ref), ref_fit, ref_predict))
-        context.reference = ref
-        if entry.task == "classification":
-            comparison["prediction_agreement"] = float(np.mean(np.asarray(pred_ours) == np.asarray(pred_ref)))
-        elif entry.task == "clustering":
-            from sklearn.metrics import adjusted_rand_score
-
-            # cluster numbers are arbitrary: compare the two partitions, not the raw labels
-            comparison["adjusted_rand_ours_vs_reference"] = float(adjusted_rand_score(pred_ours, pred_ref))
-        elif entry.task == "regression":
-            comparison["max_prediction_difference"] = float(np.max(np.abs(pred_ours - pred_ref)))
-    return RunResult(entry.name, data.name, params, seed, rows, comparison)
+def dataclass_params(config: Any) -> dict:
+    """A dataclass config as a dict (for the record's parameters)."""
+    return dataclasses.asdict(config)

@@ -1,11 +1,17 @@
-"""Registry entry for ID3 (multiway categorical trees).
+"""Registry entry ``id3`` (multiway categorical trees).
 
-ID3 needs categorical features, so its run is custom: it fits the classic 14-day
-"play tennis" table (the worked example: outlook at the root, humidity under sunny,
-wind under rain) and a bundled dataset whose features are cut into three quantile
-bins ("low", "mid", "high", edges from the training split).  The reference is
-scikit-learn's entropy CART tree on the one-hot encoding of the same bins: binary
-splits on indicator columns instead of one multiway split per feature.
+ID3 needs categorical features, so its run cuts a bundled dataset's features into three
+quantile bins ("low", "mid", "high", edges from the training split) and compares ours
+with scikit-learn's entropy CART tree on the one-hot encoding of the same bins (binary
+splits on indicator columns instead of one multiway split per feature).  It also fits
+the classic 14-day "play tennis" table (the notes' worked example: outlook at the root,
+humidity under sunny, wind under rain).
+
+Record
+------
+``tennis.*``: the play-tennis tree as arrays (ID3Classifier.tree_) and the root's
+information gains; ``shallow.*``: an ID3 tree of depth 2 on the run's binned data;
+both trees' categories and classes in ``info``.
 """
 
 from __future__ import annotations
@@ -13,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from ... import plots
-from ...supervised.id3 import ID3Classifier
 from ..registry import Entry, register
-from ..runner import ModelRow, RunResult, default_metrics, timed, warm_up
+from ..runner import compare_on_split
+from ..strings import translator
 
 PLAY_TENNIS_FEATURES = ["outlook", "temperature", "humidity", "wind"]
 PLAY_TENNIS = [
@@ -36,6 +42,7 @@ PLAY_TENNIS = [
     ("rain", "mild", "high", "strong", "no"),
 ]
 BIN_LABELS = np.array(["low", "mid", "high"])
+_TREE_KEYS = ("feature", "child_start", "children", "value", "depth", "gain")
 
 
 def play_tennis() -> tuple[np.ndarray, np.ndarray]:
@@ -66,60 +73,58 @@ def _reference(params: dict, seed: int):
                                min_samples_split=params.get("min_samples_split", 2), random_state=seed))
 
 
-def _run(entry: Entry, ctx) -> RunResult:
-    from sklearn.model_selection import train_test_split
+def _record_tree(record, prefix: str, clf) -> None:
+    record.add(prefix, **{key: clf.tree_[key] for key in _TREE_KEYS})
+    record.info[prefix] = {"categories": [[str(c) for c in cats] for cats in clf.categories_],
+                           "classes": [str(c) for c in clf.classes_]}
 
-    data, params, seed = ctx.dataset, ctx.params, ctx.seed
-    X_train, X_test, y_train, y_test = train_test_split(
-        data.X, data.y, test_size=entry.test_size, random_state=seed, stratify=data.y)
-    Xc_train, Xc_test = discretize(X_train, X_test)
-    ctx.X_train, ctx.X_test, ctx.y_train, ctx.y_test = Xc_train, Xc_test, y_train, y_test
 
-    warm_up(lambda: ID3Classifier(**params), Xc_train, y_train)
-    ours = ID3Classifier(**params)
-    _, fit_time = timed(ours.fit, Xc_train, y_train)
-    pred_ours, predict_time = timed(ours.predict, Xc_test)
-    warm_up(lambda: _reference(params, seed), Xc_train, y_train)
-    ref = _reference(params, seed)
-    _, ref_fit = timed(ref.fit, Xc_train, y_train)
-    pred_ref, ref_predict = timed(ref.predict, Xc_test)
-    ctx.ours, ctx.reference = ours, ref
-    rows = [
-        ModelRow("mlatlas ID3", default_metrics("classification", ours, Xc_test, y_test), fit_time, predict_time),
-        ModelRow(entry.reference_name, default_metrics("classification", ref, Xc_test, y_test), ref_fit, ref_predict),
-    ]
+def run(ctx):
+    """Ours against the one-hot CART tree on binned data; the play-tennis tree."""
+    from ...supervised import ID3Classifier
+
+    record, fit = compare_on_split(ctx, _reference(ctx.params, ctx.seed), preprocess=discretize,
+                                   reference_name="sklearn DecisionTreeClassifier(entropy) on one-hot bins")
+    record.rows[0].model = "mlatlas ID3"
+    ours = fit.ours
+    record.info.update(binning="training terciles per feature -> low / mid / high",
+                       tree_depth=int(ours.get_depth()), tree_leaves=int(ours.get_n_leaves()))
+    shallow = ID3Classifier(max_depth=2).fit(fit.X_train, fit.y_train)
+    _record_tree(record, "shallow", shallow)
+    record.info["shallow_leaves"] = int(shallow.get_n_leaves())
 
     X_pt, y_pt = play_tennis()
     tennis = ID3Classifier().fit(X_pt, y_pt)
-    ctx.extra["play_tennis"] = tennis
-    root = PLAY_TENNIS_FEATURES[int(tennis.tree_["feature"][0])]
-    comparison = {
-        "prediction_agreement": float(np.mean(pred_ours == pred_ref)),
-        "play_tennis_root": root,
-        "play_tennis_training_accuracy": float(np.mean(tennis.predict(X_pt) == y_pt)),
-    }
-    details = {
-        "play_tennis_root_gains_bits": dict(zip(PLAY_TENNIS_FEATURES, np.round(tennis.information_gain_, 4).tolist())),
-        "play_tennis_tree": tennis.export_text(PLAY_TENNIS_FEATURES),
-        "binning": "training terciles per feature -> low / mid / high",
-        "tree_depth": ours.get_depth(),
-        "tree_leaves": ours.get_n_leaves(),
-    }
-    return RunResult(entry.name, data.name, params, seed, rows, comparison, details=details)
+    _record_tree(record, "tennis", tennis)
+    record.add("tennis", information_gain=tennis.information_gain_)
+    record.info["play_tennis_root_gains_bits"] = dict(zip(PLAY_TENNIS_FEATURES,
+                                                          np.round(tennis.information_gain_, 4).tolist()))
+    record.comparison["play_tennis_root"] = PLAY_TENNIS_FEATURES[int(tennis.tree_["feature"][0])]
+    record.comparison["play_tennis_training_accuracy"] = float(np.mean(tennis.predict(X_pt) == y_pt))
+    record.info["play_tennis_tree"] = tennis.export_text(PLAY_TENNIS_FEATURES)
+    return record
 
 
-def draw_tree(ax, clf: ID3Classifier, feature_names: list[str], title: str = "") -> None:
-    """Draw a fitted ID3 tree: tested features in boxes, categories on the edges, leaves coloured."""
-    t = clf.tree_
-    n_nodes = len(t["feature"])
+# ---------------------------------------------------------------------------- figures
+
+
+def draw_tree(ax, record, prefix: str, feature_names: list[str], t, title: str = "") -> list[str]:
+    """Draw an ID3 tree from the record: tested features in boxes, categories on the edges.
+
+    Leaves are coloured by their majority class; returns the class names (for a legend).
+    """
+    tree = {key: record.array(f"{prefix}.{key}") for key in _TREE_KEYS}
+    info = record.info[prefix]
+    categories, classes = info["categories"], info["classes"]
+    n_nodes = len(tree["feature"])
     x = np.zeros(n_nodes)
     next_leaf = [0.0]
 
     def kids(node):
-        j = t["feature"][node]
+        j = tree["feature"][node]
         if j < 0:
             return []
-        slots = t["children"][t["child_start"][node]: t["child_start"][node] + len(clf.categories_[j])]
+        slots = tree["children"][tree["child_start"][node]: tree["child_start"][node] + len(categories[j])]
         return [(code, c) for code, c in enumerate(slots) if c >= 0]
 
     def place(node):  # leaves left to right, a parent centred over its children
@@ -133,60 +138,62 @@ def draw_tree(ax, clf: ID3Classifier, feature_names: list[str], title: str = "")
         x[node] = np.mean([x[c] for _, c in children])
 
     place(0)
-    y = -t["depth"].astype(float)
-    colours = plots.plt.get_cmap("Set2")
+    y = -tree["depth"].astype(float)
     for node in range(n_nodes):
         for code, child in kids(node):
             ax.plot([x[node], x[child]], [y[node], y[child]], color="0.6", zorder=1)
-            ax.text((x[node] + x[child]) / 2, (y[node] + y[child]) / 2,
-                    str(clf.categories_[t["feature"][node]][code]), ha="center", va="center", fontsize=8,
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"), zorder=2)
-        counts = t["value"][node]
+            ax.text((x[node] + x[child]) / 2, (y[node] + y[child]) / 2, categories[tree["feature"][node]][code],
+                    ha="center", va="center", fontsize=8, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"),
+                    zorder=2)
+        counts = tree["value"][node]
         k = int(np.argmax(counts))
-        if t["feature"][node] >= 0:
-            text = f"{feature_names[t['feature'][node]]}?\ngain {t['gain'][node]:.3f}"
+        if tree["feature"][node] >= 0:
+            text = f"{feature_names[tree['feature'][node]]}?\n{t('id3.gain', gain=float(tree['gain'][node]))}"
             face = "white"
         else:
-            text = f"{clf.classes_[k]}\n{'/'.join(f'{c:g}' for c in counts)}"
-            face = colours(k % 8)
+            text = f"{classes[k]}\n{'/'.join(f'{c:g}' for c in counts)}"
+            face = plots.class_colour(k)
         ax.text(x[node], y[node], text, ha="center", va="center", fontsize=8, zorder=3,
-                bbox=dict(boxstyle="round,pad=0.3", fc=face, ec="0.3"))
+                bbox=dict(boxstyle="round,pad=0.3", fc=face, ec="0.3", alpha=0.8 if face != "white" else 1.0))
     ax.set_xlim(x.min() - 0.7, x.max() + 0.7)
     ax.set_ylim(y.min() - 0.5, 0.5)
     ax.axis("off")
     ax.set_title(title)
+    return classes
 
 
-def _fig_play_tennis(ctx):
-    clf = ctx.extra.get("play_tennis") or ID3Classifier().fit(*play_tennis())
+def draw_play_tennis(record, lang):
+    """The play-tennis tree, and the information gain of each root candidate."""
+    t = translator(lang)
     fig, axes = plots.figure(1, 2, size=4.5)
-    draw_tree(axes[0, 0], clf, PLAY_TENNIS_FEATURES, title="ID3 on the play-tennis table")
+    classes = draw_tree(axes[0, 0], record, "tennis", PLAY_TENNIS_FEATURES, t, title=t("id3.tennis_title"))
+    plots.class_legend(axes[0, 0], [t("id3.play", answer=c) for c in classes], marker="s", loc="lower left")
     ax = axes[0, 1]
-    order = np.argsort(clf.information_gain_)[::-1]
-    ax.bar([PLAY_TENNIS_FEATURES[j] for j in order], clf.information_gain_[order], color="tab:blue")
+    gain = record.array("tennis.information_gain")
+    order = np.argsort(gain)[::-1]
+    ax.bar([PLAY_TENNIS_FEATURES[j] for j in order], gain[order], color="tab:blue")
     for i, j in enumerate(order):
-        ax.text(i, clf.information_gain_[j], f"{clf.information_gain_[j]:.3f}", ha="center", va="bottom")
-    ax.set_ylabel("information gain at the root (bits)")
-    ax.set_title("root candidates: the largest gain wins")
-    return plots.save(fig, ctx.path("id3-play-tennis"))
+        ax.text(i, gain[j], f"{gain[j]:.3f}", ha="center", va="bottom")
+    ax.set_xlabel(t("id3.root_feature"))
+    ax.set_ylabel(t("id3.root_gain"))
+    ax.set_title(t("id3.root_title"))
+    return plots.save(fig, record.figure_path("id3-play-tennis", lang))
 
 
-def _fig_dataset_tree(ctx):
-    names = list(ctx.dataset.feature_names)
-    shallow = ID3Classifier(max_depth=2).fit(ctx.X_train, ctx.y_train)
-    leaves = shallow.get_n_leaves()
-    fig, axes = plots.figure(1, 1, size=max(6.0, 0.9 * leaves))
-    draw_tree(axes[0, 0], shallow, names,
-              title=f"ID3 (max_depth=2) on {ctx.dataset.name}, features cut into low/mid/high")
-    return plots.save(fig, ctx.path(f"id3-tree-{ctx.dataset.name}"))
+def draw_dataset_tree(record, lang):
+    """An ID3 tree of depth 2 on the run's binned data."""
+    t = translator(lang)
+    fig, axes = plots.figure(1, 1, size=max(6.0, 0.9 * record.info["shallow_leaves"]))
+    classes = draw_tree(axes[0, 0], record, "shallow", record.info["feature_names"], t,
+                        title=t("id3.dataset_title", dataset=record.dataset))
+    plots.class_legend(axes[0, 0], classes, title=t("trees.leaf_colour"), marker="s", loc="upper right")
+    return plots.save(fig, record.figure_path(f"id3-tree-{record.dataset}", lang))
 
 
 register(Entry(
     name="id3", family="trees", title="ID3: multiway categorical tree by information gain",
-    estimator=ID3Classifier,
-    reference=lambda p: _reference(p, 0),
-    reference_name="sklearn DecisionTreeClassifier(entropy) on one-hot bins",
+    run=run, config="mlatlas.supervised:ID3Classifier",
+    references=("sklearn DecisionTreeClassifier(entropy) on one-hot bins",),
     dataset="iris", datasets=("iris", "wine", "breast_cancer"), task="classification",
-    params={}, demo_params={},
-    figures=(_fig_play_tennis, _fig_dataset_tree), runner=_run,
+    figures=(draw_play_tennis, draw_dataset_tree), primary_metric="accuracy",
 ))

@@ -1,96 +1,60 @@
 """Registry entry ``svm``: the support vector classifier (our SMO) against libsvm's SVC.
 
-Figures: the margins and support vectors of the fitted model on a 2-D view of the
-data, hard against soft margins, the boundary each kernel draws on moons and
-circles, and SMO's convergence (dual objective and KKT violation).
+Record
+------
+``margins.*``: our SVC refitted on a 2-D binary view of the run's training data
+(first two principal components and classes when there are more), its decision
+function on a grid and its support vectors; ``hard_soft.{0,1,2}.*``: the same for a
+linear SVC at C = inf, 1 and 0.05 on two clouds with one awkward point;
+``kernels.{moons,circles}.{kernel}.*``: each kernel on moons and circles;
+``convergence.{i}.*``: SMO's dual objective and KKT violation per block of
+iterations for (up to) the first 10 class pairs.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ... import datasets as ds
 from ... import plots
-from ...supervised.svm import SVC
 from ..registry import Entry, register
-from ..runner import standard_run, default_metrics
+from ..runner import compare_on_split, decision_grid
+from ..strings import translator
 
 _SHARED = ("C", "kernel", "degree", "gamma", "coef0", "tol", "cache_size", "max_iter",
            "decision_function_shape")
-
-
-def _reference(params: dict):
-    from sklearn.svm import SVC as ReferenceSVC
-
-    return ReferenceSVC(**{k: v for k, v in params.items() if k in _SHARED})
+_KERNELS = (("linear", {}), ("poly", {"coef0": 1.0}), ("rbf", {}), ("sigmoid", {"coef0": -1.0}))
+_HARD_SOFT_C = (float("inf"), 1.0, 0.05)
 
 
 def _metrics(estimator, X, y) -> dict:
-    return {**default_metrics("classification", estimator, X, y),
-            "n_support_vectors": int(len(estimator.support_))}
+    from ..runner import default_metrics
+
+    return {**default_metrics("classification", estimator, X, y), "n_support_vectors": int(len(estimator.support_))}
 
 
-def _run(entry: Entry, ctx) -> object:
-    """The standard side-by-side run, plus how close our SMO's solution is to libsvm's."""
-    result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
-    ours, ref = ctx.ours, ctx.reference
-    same = bool(np.array_equal(ours.support_, ref.support_))
-    result.comparison["same_support_vectors"] = same
-    if same:
-        result.comparison["max_dual_coef_difference"] = float(np.abs(ours.dual_coef_ - ref.dual_coef_).max())
-    result.comparison["max_intercept_difference"] = float(np.abs(ours.intercept_ - ref.intercept_).max())
-    result.details["n_support"] = {"mlatlas": ours.n_support_.tolist(), "reference": ref.n_support_.tolist()}
-    result.details["n_iter"] = {"mlatlas": ours.n_iter_.tolist(), "reference": ref.n_iter_.tolist()}
-    return result
+def margin_arrays(clf, X: np.ndarray, y: np.ndarray, resolution: int = 150) -> dict:
+    """What a margin panel draws: the points, f(x) on a grid, the support vectors."""
+    xs, ys, points = decision_grid(X, resolution=resolution)
+    f = clf.decision_function(points).reshape(ys.size, xs.size)
+    return {"X": X, "y": np.searchsorted(clf.classes_, y), "xs": xs, "ys": ys, "f": f,
+            "support_vectors": clf.support_vectors_}
 
 
-# ---------------------------------------------------------------------- drawing helpers
-def _draw_margins(ax, clf: SVC, X: np.ndarray, y: np.ndarray, title: str, resolution: int = 150) -> None:
-    """Decision function shaded, the lines f = -1, 0, 1, the points, support vectors ringed."""
-    xx, yy, f = plots.decision_surface(clf, X, resolution=resolution, method="decision_function")
-    limit = max(1.0, float(np.percentile(np.abs(f), 98)))
-    ax.contourf(xx, yy, np.clip(f, -limit, limit), levels=20, cmap="coolwarm", alpha=0.35)
-    ax.contour(xx, yy, f, levels=[-1.0, 0.0, 1.0], colors="k", linestyles=["--", "-", "--"],
-               linewidths=[1.0, 1.6, 1.0])
-    plots.scatter_classes(ax, X, np.searchsorted(clf.classes_, y))
-    sv = clf.support_vectors_
-    ax.scatter(sv[:, 0], sv[:, 1], s=90, facecolors="none", edgecolors="k", linewidths=1.2)
-    ax.set_title(title, fontsize=9)
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
-def _two_d_binary(ctx) -> tuple[np.ndarray, np.ndarray, str]:
-    """The run's training data as a binary 2-D problem (first two principal components
-    and the first two classes when the data have more)."""
-    X, y = ctx.X_train, ctx.y_train
+def _two_d_binary(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+    """A binary 2-D view of (X, y): the first two classes, the first two principal components."""
     classes = np.unique(y)
-    note = ""
+    view = {"classes": [str(c) for c in classes[:2]], "subset": len(classes) > 2, "projected": False}
     if len(classes) > 2:
         keep = np.isin(y, classes[:2])
         X, y = X[keep], y[keep]
-        note = f", classes {classes[0]} vs {classes[1]}"
     if X.shape[1] > 2:
         centred = X - X.mean(axis=0)
         # principal axes from the SVD of the centred data: X = U S V^T
         _, _, vt = np.linalg.svd(centred, full_matrices=False)
         X = centred @ vt[:2].T  # (n, 2)
         X = X / X.std(axis=0)
-        note = " (first 2 principal components" + note + ")"
-    elif note:
-        note = f" ({note[2:]})"
-    return X, y, note
-
-
-# ---------------------------------------------------------------------- figures
-def _fig_margins(ctx):
-    X, y, note = _two_d_binary(ctx)
-    clf = ctx.estimator().fit(X, y)
-    fig, axes = plots.figure(1, 1, size=5.0)
-    title = (f"{ctx.dataset.name}{note}\nkernel={clf.kernel}, C={clf.C:g}: "
-             f"{len(clf.support_)} support vectors; lines f = -1, 0, 1")
-    _draw_margins(axes[0, 0], clf, X, y, title)
-    return plots.save(fig, ctx.path("svm-margins"))
+        view["projected"] = True
+    return X, y, view
 
 
 def _hard_soft_data(seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -106,67 +70,165 @@ def _hard_soft_data(seed: int) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def _fig_hard_soft(ctx):
+def run(ctx):
+    """The side-by-side run, how close our SMO's solution is to libsvm's, and the 2-D pictures."""
+    from sklearn.svm import SVC as Reference
+
+    from ... import datasets as ds
+    from ...supervised import SVC
+
+    reference = Reference(**{k: v for k, v in ctx.params.items() if k in _SHARED})
+    record, fit = compare_on_split(ctx, reference, preprocess="standardize", metrics=_metrics)
+    ours, ref = fit.ours, fit.reference
+    same = bool(np.array_equal(ours.support_, ref.support_))
+    record.comparison["same_support_vectors"] = same
+    if same:
+        record.comparison["max_dual_coef_difference"] = float(np.abs(ours.dual_coef_ - ref.dual_coef_).max())
+    record.comparison["max_intercept_difference"] = float(np.abs(ours.intercept_ - ref.intercept_).max())
+    record.info["n_support"] = {"mlatlas": ours.n_support_.tolist(), "reference": ref.n_support_.tolist()}
+    record.info["n_iter"] = {"mlatlas": ours.n_iter_.tolist(), "reference": ref.n_iter_.tolist()}
+
+    # the run's model on a 2-D binary view of its training data
+    X2, y2, view = _two_d_binary(fit.X_train, fit.y_train)
+    clf = ctx.estimator().fit(X2, y2)
+    record.add("margins", **margin_arrays(clf, X2, y2))
+    record.info["margins"] = {**view, "kernel": str(clf.kernel), "C": float(clf.C),
+                              "n_support": int(len(clf.support_))}
+
+    # hard against soft margins on two clouds with one point near the other class
     X, y = _hard_soft_data(ctx.seed)
-    fig, axes = plots.figure(1, 3, size=4.0)
-    for ax, C in zip(axes[0], (float("inf"), 1.0, 0.05)):
+    hard_soft = []
+    for i, C in enumerate(_HARD_SOFT_C):
         clf = SVC(kernel="linear", C=C).fit(X, y)
-        width = 2.0 / np.linalg.norm(clf.coef_[0])  # margin = 2 / ||w||
-        name = "hard margin (C = inf)" if np.isinf(C) else f"soft margin, C = {C:g}"
-        _draw_margins(ax, clf, X, y, f"{name}\nmargin 2/||w|| = {width:.2f}, {len(clf.support_)} SVs")
-    fig.suptitle("One point near the other class: the hard margin bends to it, a small C "
-                 "lets it violate the margin", fontsize=10)
-    return plots.save(fig, ctx.path("svm-hard-vs-soft"))
+        record.add(f"hard_soft.{i}", **margin_arrays(clf, X, y))
+        # margin = 2 / ||w||
+        hard_soft.append({"C": C, "width": float(2.0 / np.linalg.norm(clf.coef_[0])),
+                          "n_support": int(len(clf.support_))})
+    record.info["hard_soft"] = hard_soft
 
-
-def _fig_kernels(ctx):
-    kernels = (("linear", {}), ("poly", {"coef0": 1.0}), ("rbf", {}), ("sigmoid", {"coef0": -1.0}))
-    fig, axes = plots.figure(2, 4, size=3.2)
-    for row, name in enumerate(("moons", "circles")):
+    # the boundary each kernel draws on moons and circles
+    accuracy = {}
+    for name in ("moons", "circles"):
         data = ds.load(name, n_samples=200, random_state=ctx.seed)
         X = (data.X - data.X.mean(axis=0)) / data.X.std(axis=0)
-        for col, (kernel, extra) in enumerate(kernels):
+        for kernel, extra in _KERNELS:
             clf = SVC(kernel=kernel, C=1.0, **extra).fit(X, data.y)
-            _draw_margins(axes[row, col], clf, X, data.y,
-                          f"{name}, {kernel}: train acc {clf.score(X, data.y):.2f}", resolution=120)
-    return plots.save(fig, ctx.path("svm-kernels"))
+            record.add(f"kernels.{name}.{kernel}", **margin_arrays(clf, X, data.y, resolution=120))
+            accuracy[f"{name}.{kernel}"] = float(clf.score(X, data.y))
+    record.info["kernel_accuracy"] = accuracy
+
+    # SMO's convergence for (up to) the first 10 class pairs of the run's model
+    history = ours.history_
+    pairs = list(dict.fromkeys(tuple(row["pair"]) for row in history))[:10]
+    for i, pair in enumerate(pairs):
+        rows = [r for r in history if tuple(r["pair"]) == pair]
+        record.add(f"convergence.{i}", iteration=[r["iteration"] for r in rows],
+                   dual_objective=[r["dual_objective"] for r in rows],
+                   kkt_violation=[r["kkt_violation"] for r in rows])
+    record.info["convergence"] = {"pairs": [[str(c) for c in pair] for pair in pairs], "tol": float(ours.tol)}
+    return record
 
 
-def _fig_convergence(ctx):
-    history = ctx.ours.history_
-    pairs = list(dict.fromkeys(row["pair"] for row in history))[:10]
+# ---------------------------------------------------------------------------- figures
+
+
+def _draw_margins(ax, record, prefix: str, names: list[str], title: str, t, legend: bool = True) -> None:
+    """f(x) shaded, the lines f = -1, 0, 1, the points by class, support vectors ringed."""
+    a = record.arrays
+    xs, ys, f = a[f"{prefix}.xs"], a[f"{prefix}.ys"], a[f"{prefix}.f"]
+    limit = max(1.0, float(np.percentile(np.abs(f), 98)))
+    ax.contourf(xs, ys, np.clip(f, -limit, limit), levels=20, cmap="coolwarm", alpha=0.35)
+    ax.contour(xs, ys, f, levels=[-1.0, 0.0, 1.0], colors="k", linestyles=["--", "-", "--"],
+               linewidths=[1.0, 1.6, 1.0])
+    plots.scatter_classes(ax, a[f"{prefix}.X"], a[f"{prefix}.y"], names, legend=False)
+    sv = a[f"{prefix}.support_vectors"]
+    ax.scatter(sv[:, 0], sv[:, 1], s=90, facecolors="none", edgecolors="k", linewidths=1.2,
+               label=t("legend.support_vectors"))
+    if legend:
+        ax.legend(fontsize=7, loc="best", title=t("legend.class"), title_fontsize=7)
+    ax.set_title(title, fontsize=9)
+
+
+def draw_margins(record, lang):
+    """The run's model on a 2-D binary view of its data: margins and support vectors."""
+    t = translator(lang)
+    m = record.info["margins"]
+    names = [t("knn.class_name", name=c) for c in m["classes"]]
+    note = ""
+    if m["subset"]:
+        note = t("svm.classes_note", first=m["classes"][0], second=m["classes"][1])
+    fig, axes = plots.figure(1, 1, size=5.0)
+    title = t("svm.margins_title", dataset=record.dataset, note=note, kernel=m["kernel"], C=m["C"],
+              n=m["n_support"])
+    _draw_margins(axes[0, 0], record, "margins", names, title, t)
+    axes[0, 0].set_xlabel(t("axis.pc1") if m["projected"] else record.info["feature_names"][0])
+    axes[0, 0].set_ylabel(t("axis.pc2") if m["projected"] else record.info["feature_names"][1])
+    return plots.save(fig, record.figure_path("svm-margins", lang))
+
+
+def draw_hard_soft(record, lang):
+    """A hard margin bends to one awkward point; a small C lets it violate the margin."""
+    t = translator(lang)
+    names = [t("knn.class_name", name=c) for c in (0, 1)]
+    fig, axes = plots.figure(1, 3, size=4.0)
+    for i, (ax, panel) in enumerate(zip(axes[0], record.info["hard_soft"])):
+        C = panel["C"]
+        kind = t("svm.hard") if np.isinf(C) else t("svm.soft", C=C)
+        _draw_margins(ax, record, f"hard_soft.{i}", names,
+                      t("svm.hard_soft_panel", kind=kind, width=panel["width"], n=panel["n_support"]), t,
+                      legend=i == 0)
+        ax.set_xlabel(t("axis.x1"))
+        ax.set_ylabel(t("axis.x2"))
+    fig.suptitle(t("svm.hard_soft_title"), fontsize=10)
+    return plots.save(fig, record.figure_path("svm-hard-vs-soft", lang))
+
+
+def draw_kernels(record, lang):
+    """Each kernel's boundary on moons (top) and circles (bottom)."""
+    t = translator(lang)
+    names = [t("knn.class_name", name=c) for c in (0, 1)]
+    accuracy = record.info["kernel_accuracy"]
+    fig, axes = plots.figure(2, 4, size=3.2)
+    for row, name in enumerate(("moons", "circles")):
+        for col, (kernel, _) in enumerate(_KERNELS):
+            ax = axes[row, col]
+            _draw_margins(ax, record, f"kernels.{name}.{kernel}", names,
+                          t("svm.kernel_panel", data=name, kernel=kernel, accuracy=accuracy[f"{name}.{kernel}"]),
+                          t, legend=col == 0)
+            ax.set_xlabel(t("axis.x1"))
+            ax.set_ylabel(t("axis.x2"))
+    return plots.save(fig, record.figure_path("svm-kernels", lang))
+
+
+def draw_convergence(record, lang):
+    """SMO's dual objective (rising) and largest KKT violation (falling to tol) per pair of classes."""
+    t = translator(lang)
+    info = record.info["convergence"]
+    pairs = info["pairs"]
     fig, axes = plots.figure(1, 2, size=4.5)
-    for pair in pairs:
-        rows = [r for r in history if r["pair"] == pair]
-        it = [r["iteration"] for r in rows]
-        label = f"classes {pair[0]} vs {pair[1]}" if len(pairs) > 1 else None
-        axes[0, 0].plot(it, [r["dual_objective"] for r in rows], marker=".", label=label)
-        axes[0, 1].semilogy(it, [max(r["kkt_violation"], 1e-16) for r in rows], marker=".")
-    axes[0, 0].set_xlabel("SMO iteration")
-    axes[0, 0].set_title("dual objective  e'a - a'Qa/2  (rises)", fontsize=9)
-    axes[0, 1].axhline(ctx.ours.tol, color="k", linestyle="--", linewidth=1, label="tol")
-    axes[0, 1].set_xlabel("SMO iteration")
-    axes[0, 1].set_title("largest KKT violation  m(a) - M(a)", fontsize=9)
+    for i, pair in enumerate(pairs):
+        it = record.array(f"convergence.{i}.iteration")
+        label = t("svm.pair", first=pair[0], second=pair[1]) if len(pairs) > 1 else None
+        axes[0, 0].plot(it, record.array(f"convergence.{i}.dual_objective"), marker=".", label=label)
+        axes[0, 1].semilogy(it, np.maximum(record.array(f"convergence.{i}.kkt_violation"), 1e-16), marker=".")
+    for ax in axes[0]:
+        ax.set_xlabel(t("svm.iteration"))
+    axes[0, 0].set_ylabel(t("svm.dual"))
+    axes[0, 0].set_title(t("svm.dual_title"), fontsize=9)
+    axes[0, 1].axhline(info["tol"], color="k", linestyle="--", linewidth=1, label="tol")
+    axes[0, 1].set_ylabel(t("svm.kkt"))
+    axes[0, 1].set_title(t("svm.kkt_title"), fontsize=9)
     axes[0, 1].legend(fontsize=8)
     if len(pairs) > 1:
         axes[0, 0].legend(fontsize=7)
-    return plots.save(fig, ctx.path("svm-convergence"))
+    return plots.save(fig, record.figure_path("svm-convergence", lang))
 
 
 register(Entry(
-    name="svm",
-    family="svm",
+    name="svm", family="svm",
     title="Support vector classifier: SMO with second-order working sets, kernels, hard/soft margin",
-    estimator=SVC,
-    reference=_reference,
-    reference_name="sklearn.svm.SVC",
-    dataset="breast_cancer",
-    datasets=("breast_cancer", "moons", "circles", "iris", "wine", "digits"),
-    task="classification",
-    params={"C": 1.0, "kernel": "rbf", "gamma": "scale"},
-    demo_params={},
-    preprocess="standardize",
-    metrics=_metrics,
-    figures=(_fig_margins, _fig_hard_soft, _fig_kernels, _fig_convergence),
-    runner=_run,
+    run=run, config="mlatlas.supervised:SVC", references=("sklearn.svm.SVC",),
+    dataset="breast_cancer", datasets=("breast_cancer", "moons", "circles", "iris", "wine", "digits"),
+    task="classification", params={"C": 1.0, "kernel": "rbf", "gamma": "scale"},
+    figures=(draw_margins, draw_hard_soft, draw_kernels, draw_convergence), primary_metric="accuracy",
 ))

@@ -1,4 +1,4 @@
-"""Registry entries ``decision-tree`` and ``decision-tree-regressor`` (CART).
+"""Registry entries ``decision-tree`` and ``decision-tree-regressor`` (CART) against scikit-learn's.
 
 Each run fits our tree and scikit-learn's with the same parameters on the same split,
 then reports whether the two trees are identical node by node (they are unless two
@@ -6,9 +6,12 @@ splits tie somewhere, which scikit-learn breaks at random and we by the lowest
 feature index) and, walking both trees together, how many splits agree, how many
 differ only by a tie, and how many differ for real (none, unless something is wrong).
 
-Figures: train and test score against ``max_depth`` (shallow trees underfit, deep
-ones overfit), the fitted tree drawn as boxes and arrows (its first levels), and the
-feature importances of both implementations side by side.
+Record
+------
+``depth.*``: train and test score of our trees limited to depth 1, 2, ... and
+scikit-learn's test score at the same depths; ``tree.*``: our fitted tree as arrays
+(children, feature, threshold, impurity, samples, value per node) for drawing;
+``importances.*``: both libraries' feature importances.
 """
 
 from __future__ import annotations
@@ -16,25 +19,20 @@ from __future__ import annotations
 import numpy as np
 
 from ... import plots
-from ...supervised.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from ..registry import Entry, register
-from ..runner import standard_run
+from ..runner import compare_on_split
+from ..strings import translator
 
 _SHARED = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf", "max_features",
            "min_impurity_decrease", "random_state")
 _DRAW_DEPTH = 3  # levels of the tree drawn; deeper subtrees become one "..." box
 
 
-def _reference_classifier(params: dict):
-    from sklearn.tree import DecisionTreeClassifier as Reference
+def _reference(task: str, params: dict):
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-    return Reference(**{k: v for k, v in params.items() if k in _SHARED})
-
-
-def _reference_regressor(params: dict):
-    from sklearn.tree import DecisionTreeRegressor as Reference
-
-    return Reference(**{k: v for k, v in params.items() if k in _SHARED})
+    cls = DecisionTreeClassifier if task == "classification" else DecisionTreeRegressor
+    return cls(**{k: v for k, v in params.items() if k in _SHARED})
 
 
 def same_tree(ours, ref) -> bool:
@@ -89,64 +87,99 @@ def compare_trees(ours, ref, X_train) -> dict:
     return counts
 
 
-def _run(entry: Entry, ctx):
-    """The standard side-by-side run, plus the node-by-node comparison of the trees."""
-    result = standard_run(entry, ctx.dataset, ctx.params, ctx.seed, ctx)
-    ours, ref = ctx.ours, ctx.reference
-    result.comparison["same_tree_node_by_node"] = same_tree(ours, ref)
+def tree_arrays(tree) -> dict:
+    """A fitted tree of ours as the arrays :func:`draw_tree` reads (one row per node).
+
+    ``value`` is (n_nodes, n_classes) class shares for a classifier, (n_nodes, 1) means
+    for a regressor.
+    """
+    return {"children_left": tree.children_left_, "children_right": tree.children_right_,
+            "feature": tree.feature_, "threshold": tree.threshold_, "impurity": tree.impurity_,
+            "n_node_samples": tree.n_node_samples_, "value": tree.value_}
+
+
+def run(ctx):
+    """The side-by-side run, the node-by-node comparison, and the score against depth."""
+    task = ctx.entry.task
+    record, fit = compare_on_split(ctx, _reference(task, ctx.params))
+    ours, ref = fit.ours, fit.reference
+    record.comparison["same_tree_node_by_node"] = same_tree(ours, ref)
     # where they differ, is every difference a tie (broken at random by scikit-learn)?
-    result.comparison.update(compare_trees(ours, ref, ctx.X_train))
-    result.comparison["max_feature_importance_difference"] = float(
+    record.comparison.update(compare_trees(ours, ref, fit.X_train))
+    record.comparison["max_feature_importance_difference"] = float(
         np.abs(ours.feature_importances_ - ref.feature_importances_).max())
-    result.details["depth"] = {"mlatlas": ours.get_depth(), "reference": int(ref.get_depth())}
-    result.details["leaves"] = {"mlatlas": ours.get_n_leaves(), "reference": int(ref.get_n_leaves())}
-    names = list(ctx.dataset.feature_names)
-    result.details["tree_text_first_levels"] = ours.export_text(names, max_depth=2)
-    result.details["explain_first_test_sample"] = ours.explain(ctx.X_test[0], names)
-    return result
+    names = record.info["feature_names"]
+    record.info.update(
+        depth={"mlatlas": int(ours.get_depth()), "reference": int(ref.get_depth())},
+        leaves={"mlatlas": int(ours.get_n_leaves()), "reference": int(ref.get_n_leaves())},
+        tree_text_first_levels=ours.export_text(names, max_depth=2),
+        explain_first_test_sample=ours.explain(fit.X_test[0], names),
+        criterion=str(ours.criterion),
+        class_names=[str(c) for c in (ctx.data.target_names or ours.classes_)] if task == "classification" else None,
+    )
+    record.add("tree", **tree_arrays(ours))
+    record.add("importances", mlatlas=ours.feature_importances_, reference=ref.feature_importances_)
 
-
-# ----------------------------------------------------------------------------- figures
-
-
-def _fig_depth_curve(ctx):
-    """Train and test score of trees limited to depth 1, 2, ... (ours, and sklearn's test)."""
-    is_clf = ctx.entry.task == "classification"
-    full = ctx.ours.get_depth() if ctx.ours is not None else 12
-    depths = np.arange(1, max(2, min(full, 20)) + 1)
+    # train and test score of trees limited to depth 1, 2, ... (ours, and scikit-learn's test)
+    depths = np.arange(1, max(2, min(ours.get_depth(), 20)) + 1)
     train, test, ref_test = [], [], []
     for d in depths:
-        model = ctx.estimator(max_depth=int(d), random_state=ctx.seed).fit(ctx.X_train, ctx.y_train)
-        train.append(model.score(ctx.X_train, ctx.y_train))
-        test.append(model.score(ctx.X_test, ctx.y_test))
-        ref = ctx.entry.reference({**ctx.params, "max_depth": int(d), "random_state": ctx.seed})
-        ref_test.append(ref.fit(ctx.X_train, ctx.y_train).score(ctx.X_test, ctx.y_test))
+        model = ctx.estimator(max_depth=int(d), random_state=ctx.seed).fit(fit.X_train, fit.y_train)
+        train.append(model.score(fit.X_train, fit.y_train))
+        test.append(model.score(fit.X_test, fit.y_test))
+        reference = _reference(task, {**ctx.params, "max_depth": int(d), "random_state": ctx.seed})
+        ref_test.append(reference.fit(fit.X_train, fit.y_train).score(fit.X_test, fit.y_test))
+    record.add("depth", depth=depths, train=train, test=test, reference_test=ref_test)
+    return record
+
+
+# ---------------------------------------------------------------------------- figures
+
+
+def draw_depth_curve(record, lang):
+    """Train and test score of trees limited to depth 1, 2, ... (ours, and scikit-learn's test)."""
+    t = translator(lang)
+    depths, test = record.array("depth.depth"), record.array("depth.test")
     best = int(depths[int(np.argmax(test))])
     fig, axes = plots.figure(1, 1, size=5.5)
     ax = axes[0, 0]
-    ax.plot(depths, train, "o-", color="tab:blue", label="train (mlatlas)")
-    ax.plot(depths, test, "o-", color="tab:orange", label="test (mlatlas)")
-    ax.plot(depths, ref_test, "x--", color="0.4", label="test (scikit-learn)")
-    ax.axvline(best, color="tab:green", ls=":", label=f"best test depth = {best}")
+    ax.plot(depths, record.array("depth.train"), "o-", color="tab:blue", label=t("legend.train_ours"))
+    ax.plot(depths, test, "o-", color="tab:orange", label=t("legend.test_ours"))
+    ax.plot(depths, record.array("depth.reference_test"), "x--", color="0.4", label=t("legend.test_sklearn"))
+    ax.axvline(best, color="tab:green", ls=":", label=t("trees.best_depth", depth=best))
     ax.set_xlabel("max_depth")
-    ax.set_ylabel("accuracy" if is_clf else "R$^2$")
-    ax.set_title(f"{ctx.dataset.name}: shallow trees underfit, deep trees overfit")
+    ax.set_ylabel(t("axis.accuracy") if record.info["class_names"] is not None else t("axis.r2"))
+    ax.set_title(t("trees.depth_title", dataset=record.dataset), fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(alpha=0.3)
-    return plots.save(fig, ctx.path(f"{ctx.entry.name}-depth-{ctx.dataset.name}"))
+    entry = record.entry
+    return plots.save(fig, record.figure_path(f"{entry}-depth-{record.dataset}", lang))
 
 
-def draw_tree(ax, tree, feature_names, class_names=None, max_depth: int = _DRAW_DEPTH,
+def subtree_leaves(children_left: np.ndarray, children_right: np.ndarray, node: int) -> int:
+    """The number of leaves below ``node`` (the node itself when it is a leaf)."""
+    stack, leaves = [node], 0
+    while stack:
+        n = stack.pop()
+        if children_left[n] == -1:
+            leaves += 1
+        else:
+            stack.extend((int(children_left[n]), int(children_right[n])))
+    return leaves
+
+
+def draw_tree(ax, tree: dict, feature_names, class_names, criterion: str, t, max_depth: int = _DRAW_DEPTH,
               decimals: int = 2) -> tuple[int, int]:
-    """Draw a fitted tree of ours: a box per node, arrows to the children.
+    """Draw a tree given as arrays (:func:`tree_arrays`): a box per node, arrows to the children.
 
     Internal nodes show their test, impurity, sample count and prediction; leaves are
     coloured by their class (classifier) or value (regressor); subtrees below
     ``max_depth`` are collapsed into one "..." box.  Returns the number of boxes on
     the widest level and the number of levels drawn (to size the figure).
     """
-    left, right = tree.children_left_, tree.children_right_
-    is_clf = hasattr(tree, "classes_")
+    left, right = tree["children_left"], tree["children_right"]
+    value = tree["value"]
+    is_clf = class_names is not None
     xs: dict[int, float] = {}
     ys: dict[int, float] = {}
     edges: list[tuple[int, int, str]] = []
@@ -163,15 +196,13 @@ def draw_tree(ax, tree, feature_names, class_names=None, max_depth: int = _DRAW_
             return
         place(int(left[node]), depth + 1)
         place(int(right[node]), depth + 1)
-        edges.append((node, int(left[node]), "yes"))
-        edges.append((node, int(right[node]), "no"))
+        edges.append((node, int(left[node]), t("trees.yes")))
+        edges.append((node, int(right[node]), t("trees.no")))
         xs[node] = (xs[int(left[node])] + xs[int(right[node])]) / 2.0
 
     place(0, 0)
-    cmap = plots.plt.get_cmap("tab10") if is_clf else plots.plt.get_cmap("viridis")
-    values = tree.value_[:, 0]
-    v_min, v_max = float(values.min()), float(values.max())
-    criterion = tree.criterion
+    cmap = plots.plt.get_cmap("viridis")
+    v_min, v_max = float(value[:, 0].min()), float(value[:, 0].max())
     for parent, child, label in edges:
         ax.annotate("", xy=(xs[child], ys[child] + 0.18), xytext=(xs[parent], ys[parent] - 0.2),
                     arrowprops=dict(arrowstyle="->", color="0.45", lw=1.0), zorder=1)
@@ -180,25 +211,25 @@ def draw_tree(ax, tree, feature_names, class_names=None, max_depth: int = _DRAW_
                 bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"))
     for node in xs:
         if is_clf:
-            k = int(np.argmax(tree.value_[node]))
-            name = class_names[k] if class_names is not None else tree.classes_[k]
-            prediction = f"class = {name} ({tree.value_[node, k]:.2f})"
-            colour = cmap(k % 10)
-            alpha = 0.15 + 0.6 * float(tree.value_[node, k])
+            k = int(np.argmax(value[node]))
+            prediction = t("trees.class_prediction", name=class_names[k], share=float(value[node, k]))
+            colour = plots.class_colour(k)
+            alpha = 0.15 + 0.6 * float(value[node, k])
         else:
-            prediction = f"value = {tree.value_[node, 0]:.{decimals}f}"
-            share = 0.5 if v_max == v_min else (tree.value_[node, 0] - v_min) / (v_max - v_min)
+            prediction = t("trees.value_prediction", value=f"{value[node, 0]:.{decimals}f}")
+            share = 0.5 if v_max == v_min else (value[node, 0] - v_min) / (v_max - v_min)
             colour = cmap(share)
             alpha = 0.55
-        stats = f"{criterion} = {tree.impurity_[node]:.3f}\nsamples = {tree.n_node_samples_[node]}\n{prediction}"
+        stats = (f"{criterion} = {tree['impurity'][node]:.3f}\n"
+                 f"{t('trees.samples', n=int(tree['n_node_samples'][node]))}\n{prediction}")
         if node in collapsed:
-            text = f"... {tree._subtree_leaves(node)} leaves below\n{stats}"
+            text = f"{t('trees.collapsed', n=subtree_leaves(left, right, node))}\n{stats}"
             face, alpha = "0.9", 1.0
         elif left[node] == -1:
             text = stats
             face = colour
         else:
-            text = f"{feature_names[tree.feature_[node]]} <= {tree.threshold_[node]:.4g}\n{stats}"
+            text = f"{feature_names[tree['feature'][node]]} <= {tree['threshold'][node]:.4g}\n{stats}"
             face, alpha = "white", 1.0
         ax.text(xs[node], ys[node], text, ha="center", va="center", fontsize=7, zorder=3,
                 bbox=dict(boxstyle="round,pad=0.35", fc=face, ec="0.3", alpha=alpha))
@@ -208,22 +239,28 @@ def draw_tree(ax, tree, feature_names, class_names=None, max_depth: int = _DRAW_
     return int(next_slot[0]), int(-min(ys.values())) + 1
 
 
-def _fig_tree(ctx):
+def draw_fitted_tree(record, lang):
     """Our fitted tree drawn (its first levels)."""
-    tree = ctx.ours
+    t = translator(lang)
+    tree = {key.split(".", 1)[1]: value for key, value in record.arrays.items() if key.startswith("tree.")}
+    class_names = record.info["class_names"]
     fig, axes = plots.figure(1, 1)
-    slots, levels = draw_tree(axes[0, 0], tree, list(ctx.dataset.feature_names), ctx.dataset.target_names)
+    slots, levels = draw_tree(axes[0, 0], tree, record.info["feature_names"], class_names,
+                              record.info["criterion"], t)
+    if class_names is not None:
+        plots.class_legend(axes[0, 0], class_names, title=t("trees.leaf_colour"), marker="s", loc="upper right")
     fig.set_size_inches(float(np.clip(2.1 * slots, 6.0, 22.0)), 1.7 * levels + 0.8)
-    shown = "" if tree.get_depth() <= _DRAW_DEPTH else f" (first {_DRAW_DEPTH} of {tree.get_depth()} levels)"
-    axes[0, 0].set_title(f"{ctx.entry.name} on {ctx.dataset.name}{shown}: go left when the test holds")
-    return plots.save(fig, ctx.path(f"{ctx.entry.name}-tree-{ctx.dataset.name}"))
+    depth = record.info["depth"]["mlatlas"]
+    shown = "" if depth <= _DRAW_DEPTH else t("trees.first_levels", shown=_DRAW_DEPTH, depth=depth)
+    axes[0, 0].set_title(t("trees.tree_title", entry=record.entry, dataset=record.dataset, shown=shown))
+    return plots.save(fig, record.figure_path(f"{record.entry}-tree-{record.dataset}", lang))
 
 
-def _fig_importances(ctx):
+def draw_importances(record, lang):
     """Feature importances (normalised impurity decrease), ours against scikit-learn's."""
-    ours = ctx.ours.feature_importances_
-    ref = ctx.reference.feature_importances_ if ctx.reference is not None else np.zeros_like(ours)
-    names = np.asarray(ctx.dataset.feature_names)
+    t = translator(lang)
+    ours, ref = record.array("importances.mlatlas"), record.array("importances.reference")
+    names = np.asarray(record.info["feature_names"])
     top = np.argsort(np.maximum(ours, ref))[::-1][: min(12, len(ours))]
     fig, axes = plots.figure(1, 1, size=5.5)
     ax = axes[0, 0]
@@ -233,30 +270,29 @@ def _fig_importances(ctx):
     ax.set_yticks(pos)
     ax.set_yticklabels(names[top], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("importance (share of the total impurity decrease)")
-    ax.set_title(f"{ctx.dataset.name}: feature importances")
+    ax.set_xlabel(t("axis.importance"))
+    ax.set_ylabel(t("axis.feature"))
+    ax.set_title(t("trees.importances_title", dataset=record.dataset))
     ax.legend(fontsize=8)
-    return plots.save(fig, ctx.path(f"{ctx.entry.name}-importances-{ctx.dataset.name}"))
+    return plots.save(fig, record.figure_path(f"{record.entry}-importances-{record.dataset}", lang))
 
 
-_FIGURES = (_fig_depth_curve, _fig_tree, _fig_importances)
+_FIGURES = (draw_depth_curve, draw_fitted_tree, draw_importances)
 
 register(Entry(
     name="decision-tree", family="trees",
     title="CART classification tree (Gini or entropy), compared node by node with scikit-learn",
-    estimator=DecisionTreeClassifier, reference=_reference_classifier,
-    reference_name="sklearn.tree.DecisionTreeClassifier",
+    run=run, config="mlatlas.supervised:DecisionTreeClassifier",
+    references=("sklearn.tree.DecisionTreeClassifier",),
     dataset="iris", datasets=("iris", "breast_cancer", "wine", "digits"), task="classification",
-    params={"criterion": "gini"}, demo_params={},
-    figures=_FIGURES, runner=_run,
+    params={"criterion": "gini"}, figures=_FIGURES, primary_metric="accuracy",
 ))
 
 register(Entry(
     name="decision-tree-regressor", family="trees",
     title="CART regression tree (squared error), compared node by node with scikit-learn",
-    estimator=DecisionTreeRegressor, reference=_reference_regressor,
-    reference_name="sklearn.tree.DecisionTreeRegressor",
+    run=run, config="mlatlas.supervised:DecisionTreeRegressor",
+    references=("sklearn.tree.DecisionTreeRegressor",),
     dataset="diabetes", datasets=("diabetes",), task="regression",
-    params={"min_samples_leaf": 10}, demo_params={},
-    figures=_FIGURES, runner=_run,
+    params={"min_samples_leaf": 10}, figures=_FIGURES, primary_metric="r2",
 ))
