@@ -11,7 +11,7 @@ The path of ``mlatlas run NAME --out DIR``:
 
 ``mlatlas draw DIR`` is steps 3-4 alone, so it gives the same images.  Times in a
 record exclude one-off costs: every timed model is first fitted and used once,
-untimed, on a few rows (:func:`warm_up`).
+untimed, on a few rows (:func:`mlatlas._parallel.warm_up`, the one warm-up of the package).
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .._parallel import WARM_UP_ROWS, warm_up
 from .record import ModelRow, RunRecord, library_versions
 from .registry import Entry
 
@@ -38,9 +38,6 @@ DATA_TASKS = ("classification", "regression", "clustering")
 
 #: Figure languages.
 LANGUAGES = ("en", "zh")
-
-#: Rows of the training data a model is warmed up on before it is timed.
-WARM_UP_ROWS = 64
 
 TIMING_NOTE = (f"times: each model was first fitted and used once, untimed, on at most {WARM_UP_ROWS} "
                "training rows, so they exclude one-off costs (numba compilation and cache loading, "
@@ -183,37 +180,6 @@ def timed(fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, float]:
     return out, time.perf_counter() - start
 
 
-def warm_up(make: Callable[[], Any], X: np.ndarray, y: np.ndarray | None = None, *, method: str = "predict",
-            rows: int = WARM_UP_ROWS) -> bool:
-    """Fit a fresh model on a few rows of ``X`` and call ``method`` once, untimed.
-
-    The one place of the atlas where one-off costs are paid before timing: numba
-    compiling a kernel or loading it from its disk cache, lazy imports, thread pools
-    starting.  The rows hold every class of ``y`` when there are labels.  A failure is
-    ignored (it may come from the small slice, e.g. more neighbours than rows); the
-    timed run raises any real error.  Returns whether the warm-up ran.
-    """
-    if X.shape[0] > rows:
-        index = np.arange(rows)
-        if y is not None:
-            _, first = np.unique(y, return_index=True)
-            index = np.union1d(first, index)
-        X = X[index]
-        y = None if y is None else y[index]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            model = make()
-            if y is None:
-                model.fit(X)
-            else:
-                model.fit(X, y)
-            getattr(model, method)(X)
-        except Exception:  # noqa: BLE001 - see the docstring: the timed run reports real errors
-            return False
-    return True
-
-
 def with_seed(estimator: Any, seed: int) -> Any:
     """Give an estimator whose ``random_state`` is None the run's seed."""
     if hasattr(estimator, "get_params") and "random_state" in estimator.get_params(deep=False):
@@ -224,7 +190,8 @@ def with_seed(estimator: Any, seed: int) -> Any:
 
 def fit_and_time(make: Callable[[], Any], X_fit: np.ndarray, y_fit: np.ndarray | None = None,
                  X_eval: np.ndarray | None = None, *, method: str = "predict") -> tuple[Any, Any, float, float]:
-    """Warm up, then fit ``make()`` on ``X_fit`` and call ``method`` on ``X_eval``, both timed.
+    """Warm up (:func:`mlatlas._parallel.warm_up`), then fit ``make()`` on ``X_fit`` and call
+    ``method`` on ``X_eval``, both timed.
 
     Returns ``(model, output of method, fit seconds, method seconds)``.
     """
