@@ -255,16 +255,17 @@ def test_probabilities_and_labels_are_consistent(continuous):
 
 
 def test_thread_count_does_not_change_results(monkeypatch):
-    import mlatlas.supervised.neighbors as knn
+    from mlatlas import _parallel
 
     pools = []
+    parallel_map = _parallel.parallel_map
 
-    class SpyPool(knn.ThreadPoolExecutor):
-        def __init__(self, n_threads):
+    def spy(fn, items, *, n_threads=None):
+        if n_threads > 1:
             pools.append(n_threads)
-            super().__init__(n_threads)
+        return parallel_map(fn, items, n_threads=n_threads)
 
-    monkeypatch.setattr(knn, "ThreadPoolExecutor", SpyPool)
+    monkeypatch.setattr(_parallel, "parallel_map", spy)
     rng = np.random.default_rng(1)
     X, y = rng.standard_normal((2100, 5)), rng.integers(0, 4, 2100)
     Xq = rng.standard_normal((2000, 5))  # 4.2 million pairs, eight chunks of queries

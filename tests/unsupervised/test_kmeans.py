@@ -164,15 +164,27 @@ def test_reproducible_and_seed_dependent(data):
 
 
 def test_result_does_not_depend_on_threads(data, monkeypatch):
-    import mlatlas.unsupervised.kmeans as kmeans_module
     from sklearn.datasets import make_blobs
 
+    from mlatlas import _parallel
+
+    threaded = []
+    parallel_map = _parallel.parallel_map
+
+    def spy(fn, items, *, n_threads=None):
+        items = list(items)
+        threaded.append(min(n_threads or _parallel.available_cpus(), len(items)) > 1)
+        return parallel_map(fn, items, n_threads=n_threads)
+
+    monkeypatch.setattr(_parallel, "parallel_map", spy)
     big = make_blobs(n_samples=45_000, n_features=4, centers=5, cluster_std=2.0, random_state=1)[0]
     for X, k, n_init in ((data["digits"], 10, 4), (big, 5, 2)):  # starts in parallel; rows in parallel
         fits = []
         for n_threads in (1, 2):
-            monkeypatch.setattr(kmeans_module, "_N_THREADS", n_threads)
+            monkeypatch.setattr(_parallel, "available_cpus", lambda n=n_threads: n)
+            threaded.clear()
             fits.append(KMeans(k, n_init=n_init, random_state=3).fit(X))
+            assert any(threaded) == (n_threads == 2)  # the threaded path ran (only) on 2 threads
         np.testing.assert_array_equal(fits[0].labels_, fits[1].labels_)
         assert fits[0].inertia_ == pytest.approx(fits[1].inertia_, rel=1e-12)
         assert fits[0].n_iter_ == fits[1].n_iter_

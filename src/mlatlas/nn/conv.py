@@ -66,13 +66,11 @@ convolution arithmetic for deep learning" (2016) - the size formulas.
 from __future__ import annotations
 
 import numbers
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 import numpy as np
 
+from .. import _parallel
 from ..base import check_random_state
 from .layers import init_uniform
 from .module import Module, Parameter, as_float_array, check_device_dtype
@@ -177,65 +175,22 @@ def _grouped_matmul_nt(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 _CHUNK_BYTES = 2 ** 22  # target size of one block of columns (measured best of 0.5-16 MB on 2 cores)
-_NUM_THREADS: int | None = None  # None: as many as the BLAS library uses
-_POOL: ThreadPoolExecutor | None = None
-_POOL_PID = -1  # a pool made before os.fork() has no threads in the child: make a new one
-_CONTROLLER = None
+_NUM_THREADS: int | None = None  # None: as many as the BLAS library may use
 
 
 def _run_chunks(work, chunks) -> list:
-    """``[work(start, n) for each chunk]``, on several threads when several cores are allowed.
+    """``[work(start, n) for (start, n) in chunks]``, on several threads when BLAS may use several.
 
-    The chunks touch disjoint parts of the outputs, and NumPy releases the GIL in its
-    copy loops and in BLAS, so chunks run truly in parallel.  The number of threads is
-    the BLAS library's (all cores unless limited, e.g. by OMP_NUM_THREADS or
-    threadpoolctl); while the chunks run, BLAS itself is limited to one thread so that
-    the two levels of parallelism do not oversubscribe the cores.
-
-    The calling thread works too, and every thread takes the next chunk from a shared
-    queue when it is done with its last one: a thread that is slowed down (another
-    process on its core) simply takes fewer chunks.  Handing work to an idle thread
-    costs a wake-up (tens of microseconds on a virtual machine), so the pool threads
-    are woken once per call, not once per chunk.
+    The chunks write disjoint parts of the outputs.  The number of threads is the BLAS
+    library's (all cores unless limited, e.g. by ``OMP_NUM_THREADS`` or threadpoolctl),
+    so a caller's thread limit holds here too; :func:`mlatlas._parallel.parallel_map`
+    shares the chunks out (one queue, BLAS on one thread meanwhile, errors re-raised).
     """
-    global _POOL, _POOL_PID, _CONTROLLER
     chunks = list(chunks)
     if len(chunks) < 2:
         return [work(start, n) for start, n in chunks]
-    if _CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
-
-        _CONTROLLER = ThreadpoolController()
-    blas = _CONTROLLER.select(user_api="blas")
-    allowed = _NUM_THREADS or max([lib.num_threads for lib in blas.lib_controllers] or [1])
-    n_threads = min(len(chunks), allowed)
-    if n_threads < 2:
-        return [work(start, n) for start, n in chunks]
-    if _POOL is None or _POOL_PID != os.getpid() or _POOL._max_workers < n_threads - 1:
-        _POOL = ThreadPoolExecutor(max_workers=n_threads - 1, thread_name_prefix="mlatlas-conv")
-        _POOL_PID = os.getpid()
-    results: list = [None] * len(chunks)
-    queue = iter(enumerate(chunks))
-    lock = threading.Lock()
-
-    def worker() -> None:
-        while True:
-            with lock:
-                item = next(queue, None)
-            if item is None:
-                return
-            k, (start, n) = item
-            results[k] = work(start, n)
-
-    with blas.limit(limits=1):
-        helpers = [_POOL.submit(worker) for _ in range(n_threads - 1)]
-        try:
-            worker()
-        finally:
-            wait(helpers)  # never leave helpers running (even if this thread's chunk failed)
-    for helper in helpers:
-        helper.result()  # re-raises an exception of a helper
-    return results
+    n_threads = _NUM_THREADS or _parallel.blas_threads()
+    return _parallel.parallel_map(lambda chunk: work(*chunk), chunks, n_threads=n_threads)
 
 
 _MAX_GRID_WASTE = 2.0  # use the phase-plane grid unless it has > 2x the needed positions

@@ -58,7 +58,6 @@ scikit-learn's ``sklearn.neural_network`` (the interface and stopping rule).
 
 from __future__ import annotations
 
-import contextlib
 import numbers
 import time
 import warnings
@@ -69,6 +68,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .. import _parallel
 from ..base import (ConvergenceWarning, History, InvalidParameterError, check_bool, check_option,
                     check_random_state, check_scalar_param)
 from . import schedules as sch
@@ -91,19 +91,6 @@ class NonFiniteLossError(ValueError, FloatingPointError):
 
 #: Steps with fewer multiply-adds than this run BLAS on one thread.
 SMALL_STEP_FLOPS = 1e8
-_BLAS = None
-
-
-def _blas_threads_for(step_flops: float):
-    """A context keeping BLAS on one thread for small steps (nothing for big ones)."""
-    global _BLAS
-    if step_flops >= SMALL_STEP_FLOPS:
-        return contextlib.nullcontext()
-    if _BLAS is None:
-        from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
-
-        _BLAS = ThreadpoolController()
-    return _BLAS.limit(limits=1, user_api="blas")
 
 
 def network_from_weights(coefs: list[np.ndarray], intercepts: list[np.ndarray],
@@ -386,7 +373,8 @@ class _BaseMLP(BaseEstimator):
         step_flops = 3.0 * batch_size * sum(W.size for W in self.coefs_)
         bar = tqdm(range(n_epochs), desc=type(self).__name__, unit="epoch", disable=not self.verbose,
                    leave=False)
-        with _blas_threads_for(step_flops):
+        # small products gain nothing from BLAS threads: keep them on one
+        with _parallel.limit_blas(1, when=step_flops < SMALL_STEP_FLOPS):
             for _ in bar:
                 start = time.perf_counter()
                 lr = opt.lr

@@ -76,11 +76,8 @@ Hastie, Tibshirani and Friedman (2009). The Elements of Statistical Learning, 2n
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numba import njit
@@ -88,6 +85,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .. import _parallel
 from ..base import check_option, check_scalar_param, max_abs, overflow_safe_scale
 
 __all__ = ["KNeighborsClassifier", "KNeighborsRegressor", "brute_kneighbors"]
@@ -247,21 +245,6 @@ def _squared_row_norms(X):
     return np.einsum("ij,ij->i", X, X)
 
 
-@functools.lru_cache(maxsize=1)
-def _blas_controller():
-    """threadpoolctl's view of the loaded BLAS libraries (scanning them once is enough)."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
-def _available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def _search_scale(X, Y, p, X_sq, Y_sq):
     """The power of two to divide X and Y by before the search (1.0 on ordinary data).
 
@@ -296,7 +279,8 @@ def brute_kneighbors(X, Y, k, *, p=2.0, Y_sq=None, n_threads=None):
     Y_sq : ndarray of shape (n_train,), optional
         Precomputed ||y_j||^2 (used by the search for p = 2, and by the scale check).
     n_threads : int, optional
-        Worker threads over chunks of queries (default: all available CPUs).
+        Worker threads over chunks of queries (default: all available CPUs, capped by
+        ``OMP_NUM_THREADS``; see :func:`mlatlas._parallel.available_cpus`).
 
     Returns
     -------
@@ -366,20 +350,14 @@ def _brute_kneighbors_scaled(X, Y, k, *, p=2.0, Y_sq=None, n_threads=None):
         _finish_rows(X_chunk, Y, p, dist_rows, index_rows)
 
     starts = range(0, n_queries, _TILE)
-    n_threads = min(n_threads or _available_cpus(), len(starts))
+    n_threads = min(n_threads or _parallel.available_cpus(), len(starts))
     if n_queries * n_train < _MIN_PAIRS_PER_THREAD * 2:
         n_threads = 1  # too little work to pay for waking threads
     # One BLAS thread per GEMM: a 256 x 256 tile is too small to share between
     # threads (BLAS threads spinning on it cost far more than they save), and the
     # workers below already keep every core busy, as scikit-learn does.
-    with _blas_controller().limit(limits=1, user_api="blas"):
-        if n_threads <= 1:
-            for start in starts:
-                search(start)
-        else:
-            with ThreadPoolExecutor(n_threads) as pool:
-                for _ in pool.map(search, starts):
-                    pass
+    with _parallel.limit_blas(1):
+        _parallel.parallel_map(search, starts, n_threads=n_threads)
     return heap_dist, heap_index, scale
 
 
@@ -539,7 +517,7 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
     p : float >= 1 or inf, default=2
         Order of the Minkowski distance (2 Euclidean, 1 Manhattan, inf Chebyshev).
     n_jobs : int, optional
-        Threads for the search (default: all available CPUs).
+        Threads for the search (default: all available CPUs, capped by ``OMP_NUM_THREADS``).
 
     Attributes
     ----------
@@ -654,7 +632,7 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
     p : float >= 1 or inf, default=2
         Order of the Minkowski distance (2 Euclidean, 1 Manhattan, inf Chebyshev).
     n_jobs : int, optional
-        Threads for the search (default: all available CPUs).
+        Threads for the search (default: all available CPUs, capped by ``OMP_NUM_THREADS``).
 
     Attributes
     ----------

@@ -61,9 +61,10 @@ from scipy import linalg
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from .. import _parallel
 from ..base import (ConvergenceWarning, History, InvalidParameterError, check_option, check_random_state, check_scalar_param,
                     max_abs, overflow_safe_scale)
-from .kmeans import KMeans, _single_threaded_blas
+from .kmeans import KMeans
 
 __all__ = ["GaussianMixture"]
 
@@ -417,7 +418,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         # The products here are small and the rest is memory-bound element-wise work:
         # BLAS threads gain little and, on a busy machine, cost a great deal.
-        with _single_threaded_blas():
+        with _parallel.limit_blas(1):
             return self._fit(X, rng, weights_init, means_init, precisions_init)
 
     def _fit(self, X, rng, weights_init, means_init, precisions_init):

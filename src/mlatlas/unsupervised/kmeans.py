@@ -49,17 +49,15 @@ D. Arthur and S. Vassilvitskii, "k-means++: the advantages of careful seeding", 
 
 from __future__ import annotations
 
-import contextlib
 import numbers
-import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numba import njit
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .. import _parallel
 from ..base import (History, InvalidParameterError, check_random_state, check_sample_weight,
                     check_scalar_param, max_abs, overflow_safe_scale)
 
@@ -72,19 +70,6 @@ _BLOCK_ROWS = 512
 # many rows per thread the hand-off costs more than it saves, and the n_init starts
 # run side by side instead.
 _MIN_ROWS_PER_THREAD = 20_000
-
-
-def _default_threads() -> int:
-    """Usable cores, capped by ``OMP_NUM_THREADS`` when set (as OpenMP libraries do)."""
-    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    limit = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
-    return max(1, min(n, int(limit))) if limit.isdigit() else n
-
-
-_N_THREADS = _default_threads()
-_ROW_POOL: ThreadPoolExecutor | None = None
-_RUN_POOL: ThreadPoolExecutor | None = None
-_BLAS: object = None
 
 
 class EmptyClusterWarning(UserWarning):
@@ -208,7 +193,7 @@ def _squared_norms(X: np.ndarray) -> np.ndarray:
 
 
 def _row_threads(n_samples: int) -> int:
-    return max(1, min(_N_THREADS, n_samples // _MIN_ROWS_PER_THREAD))
+    return max(1, min(_parallel.available_cpus(), n_samples // _MIN_ROWS_PER_THREAD))
 
 
 def _map_rows(fn, n_samples):
@@ -216,11 +201,8 @@ def _map_rows(fn, n_samples):
     n_threads = _row_threads(n_samples)
     if n_threads == 1:
         return [fn(0, n_samples)]
-    global _ROW_POOL
-    if _ROW_POOL is None:
-        _ROW_POOL = ThreadPoolExecutor(max_workers=_N_THREADS, thread_name_prefix="mlatlas-kmeans-rows")
-    bounds = np.linspace(0, n_samples, n_threads + 1).astype(int)
-    return list(_ROW_POOL.map(fn, bounds[:-1], bounds[1:]))
+    return _parallel.parallel_map(lambda rows: fn(*rows), _parallel.split_rows(n_samples, n_threads),
+                                  n_threads=n_threads)
 
 
 def _map_runs(fn, n_runs, n_samples):
@@ -230,30 +212,9 @@ def _map_runs(fn, n_runs, n_samples):
     tasks.  Each run draws from its own generator, so the result does not depend on
     the scheduling.
     """
-    if n_runs == 1 or _N_THREADS == 1 or _row_threads(n_samples) > 1:
+    if n_runs == 1 or _row_threads(n_samples) > 1:
         return [fn(r) for r in range(n_runs)]
-    global _RUN_POOL
-    if _RUN_POOL is None:
-        _RUN_POOL = ThreadPoolExecutor(max_workers=_N_THREADS, thread_name_prefix="mlatlas-kmeans-runs")
-    return list(_RUN_POOL.map(fn, range(n_runs)))
-
-
-def _single_threaded_blas():
-    """Keep BLAS on one thread while k-means runs its own threads over row blocks.
-
-    The products here are small (a block of rows times k centres); BLAS threads on
-    them only add synchronisation, and they fight the row threads for the cores.
-    """
-    global _BLAS
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
-    if _BLAS is None:
-        import scipy.linalg.cython_blas  # noqa: F401  (the BLAS numba's np.dot calls)
-
-        _BLAS = ThreadpoolController()
-    return _BLAS.limit(limits=1, user_api="blas")
+    return _parallel.parallel_map(fn, range(n_runs))
 
 
 def _lloyd_step(X, centers, sample_weight=None, x_squared_norms=None):
@@ -613,7 +574,9 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
                 centers = init / scale - x_mean
             return _kmeans_single(X, weight, centers, self.max_iter, tol, x_sq)
 
-        with _single_threaded_blas():
+        # The products are small (a block of rows times k centres): BLAS threads on them
+        # only add synchronisation, and they would fight the row threads for the cores.
+        with _parallel.limit_blas(1):
             runs = _map_runs(one_run, n_init, X.shape[0])
 
         best = None

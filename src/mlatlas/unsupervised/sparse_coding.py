@@ -55,13 +55,13 @@ coding", JMLR 2010 (the block coordinate dictionary update).
 from __future__ import annotations
 
 import numbers
-from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .. import _parallel
 from ..base import (History, check_option, check_random_state, check_scalar_param, max_abs,
                     overflow_safe_scale, warn_not_converged)
 
@@ -73,15 +73,6 @@ ALGORITHMS = ("ista", "fista")
 # and multi-threaded BLAS only adds synchronisation (badly so on a busy machine),
 # so they run on one BLAS thread, as scikit-learn's KMeans does for the same reason.
 SINGLE_THREAD_MAX_COMPONENTS = 256
-
-
-def _blas_threads(n_components: int):
-    """A context limiting BLAS to one thread for small dictionaries (no-op otherwise)."""
-    if n_components > SINGLE_THREAD_MAX_COMPONENTS:
-        return nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 # ---------------------------------------------------------------------------
@@ -143,7 +134,7 @@ def sparse_encode(X: np.ndarray, dictionary: np.ndarray, alpha: float, *, algori
             X / s, dictionary, alpha / s, algorithm=algorithm, max_iter=max_iter, tol=tol,
             init=None if init is None else init / s)
         return code * s, n_iter, n_unconverged
-    with _blas_threads(dictionary.shape[0]):
+    with _parallel.limit_blas(1, when=dictionary.shape[0] <= SINGLE_THREAD_MAX_COMPONENTS):
         return _proximal_gradient(X, dictionary, alpha, algorithm, max_iter, tol, init)
 
 
@@ -410,7 +401,7 @@ class DictionaryLearning(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         # learned as X / s with alpha / s (s a power of two, exact), giving the same atoms;
         # the recorded objectives are then multiplied back by s^2.
         s = overflow_safe_scale(max_abs(X), X.shape[1])
-        with _blas_threads(n_components):
+        with _parallel.limit_blas(1, when=n_components <= SINGLE_THREAD_MAX_COMPONENTS):
             converged = self._learn(X / s if s != 1.0 else X, n_components, alpha / s, rng)
         if s != 1.0:
             with np.errstate(over="ignore", under="ignore"):
