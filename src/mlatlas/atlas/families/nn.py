@@ -590,11 +590,13 @@ def draw_norm_axes(record, lang):
              "InstanceNorm2d": lambda n, c, s: (n == 1) & (c == 1), "GroupNorm": lambda n, c, s: (n == 1) & (c < 3)}
     fig = plots.plt.figure(figsize=(16, 5.0))
     n, c, s = np.indices((N, C, HW))
+    block = np.indices((2, 2, 2)) * np.array([N, C, HW])[:, None, None, None]  # the block's corners
     for k, name in enumerate(_NORMS):
         ax = fig.add_subplot(1, 4, k + 1, projection="3d")
         shaded = rules[name](n, c, s)
-        # the shaded voxels solid, the rest of the block as faint ghosts
-        ax.voxels(~shaded, facecolors="#d9d9d922", edgecolor="#9a9a9a44", linewidth=0.3)
+        # the shaded voxels solid inside the whole block, drawn as one faint box
+        ax.voxels(*block, np.ones((1, 1, 1), dtype=bool), facecolors="#d9d9d922", edgecolor="#9a9a9a88",
+                  linewidth=0.6)
         ax.voxels(shaded, facecolors="#3b7dd8", edgecolor="#1b3d6b", linewidth=0.4)
         ax.set_xlabel(t("concepts.axis_n"), fontsize=7, labelpad=-8)
         ax.set_ylabel(t("concepts.axis_c"), fontsize=7, labelpad=-8)
