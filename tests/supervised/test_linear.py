@@ -230,6 +230,46 @@ def test_logistic_gradient_and_hessian_match_finite_differences(n_classes, fit_i
     np.testing.assert_allclose(H, H.T)
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_logistic_blocks_and_threads_give_the_plain_sums(n_classes, rng, monkeypatch):
+    # 3 blocks of rows on several threads; the sums must be the plain ones over all rows,
+    # and bit for bit the same on one thread
+    from scipy.special import logsumexp as lse
+
+    from mlatlas.supervised import logistic_regression
+
+    n = 3 * logistic_regression._BLOCK_ROWS + 17
+    X = rng.normal(size=(n, 4))
+    y = rng.integers(0, n_classes, size=n)
+    sw = rng.uniform(0.2, 2.0, size=n)
+    obj = _LogisticObjective(X, y, n_classes, sw, 0.7, True)
+    assert len(obj.blocks) == 3 and obj.blocks[-1][1] == n
+    theta = rng.normal(size=obj.size)
+    loss, grad = obj.loss_gradient(theta)
+
+    M = theta.reshape(-1, 5)
+    W, b = M[:, :4], M[:, 4]
+    Z = X @ W.T + b  # (n, K) or (n, 1)
+    if n_classes == 2:
+        Z = np.column_stack([np.zeros(n), Z[:, 0]])  # the binary model is softmax([0, z])
+    P = np.exp(Z - lse(Z, axis=1, keepdims=True))
+    Y = np.eye(Z.shape[1])[y]
+    w = sw / sw.sum()
+    # J / (C S) = sum_i (s_i / S) (logsumexp(z_i) - z_{i, y_i}) + ||W||^2 / (2 C S)
+    expected_loss = w @ (lse(Z, axis=1) - Z[np.arange(n), y]) + 0.5 / (0.7 * sw.sum()) * np.sum(W * W)
+    R = (P - Y) * w[:, None]
+    if n_classes == 2:
+        R = R[:, 1:]
+    expected_grad = np.column_stack([R.T @ X + W / (0.7 * sw.sum()), R.sum(axis=0)]).ravel()
+    assert loss == pytest.approx(expected_loss, rel=1e-13)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-11, atol=1e-15)
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # parallel_map then runs the blocks in order
+    loss_1, grad_1 = obj.loss_gradient(theta)
+    assert loss_1 == loss
+    np.testing.assert_array_equal(grad_1, grad)
+
+
 def test_logistic_loss_is_stable_for_huge_scores():
     X = np.array([[1.0], [-1.0]])
     obj = _LogisticObjective(X, np.array([1, 0]), 2, np.ones(2), 1.0, False)
