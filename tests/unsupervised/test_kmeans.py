@@ -10,7 +10,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from mlatlas import datasets, load_model, save_model
 from mlatlas.base import History
 from mlatlas.unsupervised import KMeans
-from mlatlas.unsupervised.kmeans import EmptyClusterWarning, _lloyd_step, kmeans_plusplus
+from mlatlas.unsupervised.kmeans import (EmptyClusterWarning, _kmeans_plusplus, _kmeans_single, _lloyd_step,
+                                        _lloyd_step_fast, kmeans_plusplus)
 
 N_CLUSTERS = {"blobs": 4, "iris": 3, "digits": 10}
 
@@ -49,6 +50,60 @@ def test_lloyd_step_is_pure_and_weighted():
     _, new, _, _ = _lloyd_step(X, centers, sample_weight=np.array([1.0, 3.0, 1.0]))
     np.testing.assert_array_equal(centers, before)
     np.testing.assert_allclose(new, [[0.75], [10.0]])  # (0*1 + 1*3) / 4
+
+
+# --- the plain algorithm and the fast kernel agree ------------------------------------
+
+
+def _small_problem(seed, n=300, d=4, k=6):
+    rng = np.random.default_rng(seed)
+    X = np.ascontiguousarray(rng.normal(size=(n, d)) + rng.integers(0, 4, size=(n, 1)) * 3.0)
+    weight = rng.uniform(0.5, 2.0, size=n)
+    return X, weight, X[rng.choice(n, size=k, replace=False)].copy()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_plain_lloyd_step_equals_the_fast_kernel(seed):
+    X, weight, centers = _small_problem(seed)
+    for w in (None, weight):
+        plain = _lloyd_step(X, centers, sample_weight=w)
+        fast = _lloyd_step_fast(X, centers, sample_weight=w)
+        np.testing.assert_array_equal(plain[0], fast[0])  # labels
+        np.testing.assert_allclose(plain[1], fast[1], rtol=1e-12, atol=1e-13)  # new centres
+        assert plain[2] == pytest.approx(fast[2], rel=1e-12)  # inertia
+        np.testing.assert_array_equal(plain[3], fast[3])
+
+
+def test_plain_and_fast_steps_reseed_an_empty_cluster_alike():
+    X, weight, centers = _small_problem(0)
+    centers[2] = 1e3  # no sample is nearest to this centre
+    plain = _lloyd_step(X, centers, sample_weight=weight)
+    fast = _lloyd_step_fast(X, centers, sample_weight=weight)
+    assert plain[3].tolist() == fast[3].tolist() == [2]
+    np.testing.assert_array_equal(plain[0], fast[0])
+    np.testing.assert_allclose(plain[1], fast[1], rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_plain_kmeans_plusplus_picks_the_fast_kernels_seeds(seed):
+    X, weight, _ = _small_problem(seed)
+    for w in (np.ones(X.shape[0]), weight):
+        _, fast = kmeans_plusplus(X, 6, sample_weight=w, random_state=seed)
+        centers, plain = _kmeans_plusplus(X, 6, w, np.random.default_rng(seed), 2 + int(np.log(6)))
+        np.testing.assert_array_equal(plain, fast)
+        np.testing.assert_array_equal(centers, X[fast])
+
+
+def test_plain_lloyd_iterations_equal_the_fast_ones():
+    X, weight, centers = _small_problem(7, n=500)
+    x_sq = np.einsum("ij,ij->i", X, X)
+    fast = _kmeans_single(X, weight, centers, 100, 1e-10, x_sq)
+    plain = _kmeans_single(X, weight, centers, 100, 1e-10, x_sq, step=_lloyd_step)
+    np.testing.assert_array_equal(plain[0], fast[0])  # labels
+    assert plain[1] == fast[1]  # final inertia: the same kernel on the same centres...
+    np.testing.assert_allclose(plain[2], fast[2], rtol=1e-12, atol=1e-13)  # ...which agree to rounding
+    assert plain[3] == fast[3] > 2  # iterations
+    np.testing.assert_allclose([r["inertia"] for r in plain[4]], [r["inertia"] for r in fast[4]], rtol=1e-12)
 
 
 def test_worked_example_1d():

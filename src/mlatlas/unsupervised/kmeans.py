@@ -19,12 +19,15 @@ stops when no label changes or when the centres move by less than
 The result is a local minimum that depends on the starting centres, hence several
 starts (``n_init``) keeping the one with the lowest inertia.
 
-Distances go through a matrix product (BLAS GEMM, 512 rows at a time):
-``||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2``, and ``||x||^2`` is the same for every centre,
-so the assignment only needs ``||c||^2 - 2 x.c``.  The data are centred first
-(subtracting the mean of ``X`` moves every point and every centre alike) so that this
-expansion loses as little precision as possible; the reported final inertia is summed
-from the differences ``x - c`` themselves.  Large inputs are split over threads.
+The steps are written below as the maths reads (:func:`_lloyd_step`, :func:`_kmeans_plusplus`:
+every ``||x - c||^2`` computed outright).  The fit runs the same steps fast, from
+:mod:`._kmeans_kernels`: distances through a matrix product (BLAS GEMM, 512 rows at a
+time), ``||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2``, where ``||x||^2`` is the same for every
+centre, so the assignment only needs ``||c||^2 - 2 x.c``; numba loops for the argmin and
+the sums; large inputs split over threads.  The data are centred first (subtracting the
+mean of ``X`` moves every point and every centre alike) so that this expansion loses as
+little precision as possible; the reported final inertia is summed from the differences
+``x - c`` themselves.
 Data so large (or small) that their squares would overflow (or underflow) float64 are
 clustered as ``X / s``, ``s`` a power of two (exact), and the centres and inertia are
 scaled back; see :func:`mlatlas.base.overflow_safe_scale`.
@@ -53,182 +56,41 @@ import numbers
 import warnings
 
 import numpy as np
-from numba import njit
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import _parallel
+from . import _kmeans_kernels as _kernels
 from ..base import (History, InvalidParameterError, check_random_state, check_sample_weight,
                     check_scalar_param, max_abs, overflow_safe_scale)
 
 __all__ = ["KMeans", "EmptyClusterWarning", "kmeans_plusplus"]
-
-# Rows per block of the distance product: the (k, 512) block of cross products stays in
-# the L1/L2 cache while the kernel scans it.
-_BLOCK_ROWS = 512
-# Large inputs are split over threads by rows (the kernels release the GIL); below this
-# many rows per thread the hand-off costs more than it saves, and the n_init starts
-# run side by side instead.
-_MIN_ROWS_PER_THREAD = 20_000
-
 
 class EmptyClusterWarning(UserWarning):
     """A cluster lost all its samples during k-means and was re-seeded."""
 
 
 # ---------------------------------------------------------------------------
-# Numeric core (pure functions on validated, C-contiguous float64 arrays)
+# The algorithm as the maths reads (plain NumPy), and the fast step beside it
 #
-# The kernels below run under numba because their loops do not vectorise well in
-# NumPy: an argmin over a handful of centres per row and an indexed accumulation into
-# the cluster sums.  The distances themselves come from a matrix product (BLAS GEMM),
-# one block of rows at a time, as in the expansion in the module docstring.
+# ``_lloyd_step`` and ``_kmeans_plusplus`` compute every distance ||x - c||^2 outright.
+# The fit uses the same steps from ``_kmeans_kernels`` (blocked matrix products, numba
+# loops, row threads), which give the same labels and centres; the tests check it.
 # ---------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
-def _block_argmin(cross, centers_sq, labels, best):  # pragma: no cover - numba
-    """``labels[r] = argmin_j (||c_j||^2 - 2 cross[j, r])`` for one block; ``best`` gets the min.
-
-    Centres in the outer loop and rows in the inner one: the inner loop is a
-    branch-free compare-and-select over contiguous memory, which the compiler vectorises.
-    """
-    k, m = cross.shape
-    for r in range(m):
-        best[r] = centers_sq[0] - 2.0 * cross[0, r]
-        labels[r] = 0
-    for j in range(1, k):
-        c_sq = centers_sq[j]
-        for r in range(m):
-            # ||x_r - c_j||^2 - ||x_r||^2 = ||c_j||^2 - 2 x_r . c_j: the argmin needs only this
-            score = c_sq - 2.0 * cross[j, r]
-            closer = score < best[r]
-            best[r] = score if closer else best[r]
-            labels[r] = j if closer else labels[r]
-
-
-@njit(cache=True, nogil=True)
-def _lloyd_kernel(X, centers, centers_sq, weight, x_sq, labels, sums, weight_in):  # pragma: no cover - numba
-    """Assignment step on the rows of ``X`` plus the sums the update step needs.
-
-    ``centers_sq`` holds ``||c_j||^2``.  Writes ``labels`` (n,), adds ``w_i x_i`` into
-    ``sums[label_i]`` (k, d) and ``w_i`` into ``weight_in[label_i]`` (k,).  Returns
-    ``sum_i w_i ||x_i - c_label_i||^2``.
-    """
-    n, d = X.shape
-    best = np.empty(_BLOCK_ROWS)
-    inertia = 0.0
-    for start in range(0, n, _BLOCK_ROWS):
-        stop = min(start + _BLOCK_ROWS, n)
-        # c_j . x_i for the block: (k, d) @ (d, m) -> (k, m), a BLAS GEMM
-        cross = np.dot(centers, X[start:stop].T)
-        _block_argmin(cross, centers_sq, labels[start:stop], best)
-        for r in range(stop - start):
-            i = start + r
-            label = labels[i]
-            w = weight[i]
-            weight_in[label] += w
-            for f in range(d):
-                sums[label, f] += w * X[i, f]
-            # ||x_i - c_label||^2 = ||x_i||^2 + (||c||^2 - 2 x_i . c)
-            inertia += w * max(x_sq[i] + best[r], 0.0)
-    return inertia
-
-
-@njit(cache=True, nogil=True)
-def _nearest_kernel(X, centers, centers_sq, labels, min_d2):  # pragma: no cover - numba
-    """Nearest centre of every row and the squared distance to it, from the differences."""
-    n, d = X.shape
-    best = np.empty(_BLOCK_ROWS)
-    for start in range(0, n, _BLOCK_ROWS):
-        stop = min(start + _BLOCK_ROWS, n)
-        cross = np.dot(centers, X[start:stop].T)  # (k, d) @ (d, m) -> (k, m)
-        _block_argmin(cross, centers_sq, labels[start:stop], best)
-        for r in range(stop - start):
-            i = start + r
-            label = labels[i]
-            # the exact ||x_i - c_label||^2 (no cancellation) for the reported inertia
-            d2 = 0.0
-            for f in range(d):
-                diff = X[i, f] - centers[label, f]
-                d2 += diff * diff
-            min_d2[i] = d2
-
-
-@njit(cache=True, nogil=True)
-def _candidate_potentials(cross, cand_sq, x_sq, weight, closest, potentials):  # pragma: no cover - numba
-    """k-means++: ``potentials[t] = sum_i w_i min(D_i^2, ||x_i - x_t||^2)`` in one pass.
-
-    ``cross`` (n, t) holds ``x_i . x_t``; ``closest`` holds ``D_i^2``.  NumPy would build
-    and reread three (n, t) temporaries for the same sums.
-    """
-    n, t = cross.shape
-    potentials[:] = 0.0
-    for i in range(n):
-        for j in range(t):
-            # ||x_i - x_t||^2 = ||x_i||^2 - 2 x_i.x_t + ||x_t||^2, clipped at 0 against rounding
-            d2 = max(x_sq[i] - 2.0 * cross[i, j] + cand_sq[j], 0.0)
-            potentials[j] += weight[i] * min(d2, closest[i])
-
-
-@njit(cache=True, nogil=True)
-def _take_candidate(cross, cand_sq, best, x_sq, weight, closest, cdf):  # pragma: no cover - numba
-    """k-means++: add candidate ``best`` to the centres; update ``D^2`` and its running sum.
-
-    Returns the new potential ``sum_i w_i D_i^2``.
-    """
-    total = 0.0
-    for i in range(closest.shape[0]):
-        d2 = max(x_sq[i] - 2.0 * cross[i, best] + cand_sq[best], 0.0)
-        if d2 < closest[i]:
-            closest[i] = d2
-        total += weight[i] * closest[i]
-        cdf[i] = total
-    return total
-
-
-def _squared_norms(X: np.ndarray) -> np.ndarray:
-    # ||x_i||^2 for every row, (n,)
-    return np.einsum("ij,ij->i", X, X)
-
-
-def _row_threads(n_samples: int) -> int:
-    return max(1, min(_parallel.available_cpus(), n_samples // _MIN_ROWS_PER_THREAD))
-
-
-def _map_rows(fn, n_samples):
-    """``[fn(start, stop) for each thread's share of the rows]``, in parallel when large."""
-    n_threads = _row_threads(n_samples)
-    if n_threads == 1:
-        return [fn(0, n_samples)]
-    return _parallel.parallel_map(lambda rows: fn(*rows), _parallel.split_rows(n_samples, n_threads),
-                                  n_threads=n_threads)
-
-
-def _map_runs(fn, n_runs, n_samples):
-    """``[fn(r) for r in range(n_runs)]``; the runs share the threads when the rows do not.
-
-    Small inputs are too small to split by rows, but independent starts are whole
-    tasks.  Each run draws from its own generator, so the result does not depend on
-    the scheduling.
-    """
-    if n_runs == 1 or _row_threads(n_samples) > 1:
-        return [fn(r) for r in range(n_runs)]
-    return _parallel.parallel_map(fn, range(n_runs))
-
-
 def _lloyd_step(X, centers, sample_weight=None, x_squared_norms=None):
-    """One Lloyd iteration: assign every sample to its nearest centre, then move the centres.
+    """One Lloyd iteration, written as the maths reads: assign every sample, then move the centres.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features), float64, C-contiguous
+    X : ndarray of shape (n_samples, n_features)
     centers : ndarray of shape (n_clusters, n_features)
         The centres to assign to (not modified).
     sample_weight : ndarray of shape (n_samples,), optional
         Weights ``w_i`` (ones when omitted).
-    x_squared_norms : ndarray of shape (n_samples,), optional
-        ``||x_i||^2``, computed once per fit by the caller.
+    x_squared_norms : ignored
+        Accepted so that this step and :func:`_lloyd_step_fast` are interchangeable.
 
     Returns
     -------
@@ -249,36 +111,53 @@ def _lloyd_step(X, centers, sample_weight=None, x_squared_norms=None):
     >>> labels.tolist(), centers.tolist(), inertia
     ([0, 0, 1, 1], [[0.0, 0.5], [4.0, 0.5]], 2.0)
     """
-    n_samples, n_features = X.shape
-    n_clusters = centers.shape[0]
-    weight = np.ones(n_samples) if sample_weight is None else sample_weight
-    x_sq = _squared_norms(X) if x_squared_norms is None else x_squared_norms
-    centers = np.ascontiguousarray(centers, dtype=np.float64)
-    centers_sq = _squared_norms(centers)  # (k,)
-    labels = np.empty(n_samples, dtype=np.int32)
+    n_samples, n_clusters = X.shape[0], centers.shape[0]
+    w = np.ones(n_samples) if sample_weight is None else sample_weight
+    # ||x_i - c_j||^2 for every sample and centre: (n, 1, d) - (1, k, d) -> (n, k)
+    d2 = np.sum((X[:, None, :] - centers[None, :, :]) ** 2, axis=2)
+    # 1. assignment: label_i = argmin_j ||x_i - c_j||^2
+    labels = np.argmin(d2, axis=1).astype(np.int32)
+    # J = sum_i w_i ||x_i - c_{label_i}||^2, for the centres the step started from
+    inertia = float(np.sum(w * d2[np.arange(n_samples), labels]))
+    # sum_{i in S_j} w_i x_i, (k, d), and sum_{i in S_j} w_i, (k,)
+    sums = np.zeros(centers.shape)
+    np.add.at(sums, labels, w[:, None] * X)
+    weight_in = np.bincount(labels, weights=w, minlength=n_clusters)
+    # 2. update: c_j = sum_{i in S_j} w_i x_i / sum_{i in S_j} w_i
+    new_centers, reseeded = _move_centers(X, w, centers, labels, sums, weight_in)
+    return labels, new_centers, inertia, reseeded
 
-    def assign(start, stop):
-        sums = np.zeros((n_clusters, n_features))  # sum_{i in S_j} w_i x_i
-        weight_in = np.zeros(n_clusters)  # sum_{i in S_j} w_i
-        inertia = _lloyd_kernel(X[start:stop], centers, centers_sq, weight[start:stop],
-                                x_sq[start:stop], labels[start:stop], sums, weight_in)
-        return sums, weight_in, inertia
 
-    parts = _map_rows(assign, n_samples)
-    sums = sum(p[0] for p in parts)
-    weight_in = sum(p[1] for p in parts)
-    inertia = sum(p[2] for p in parts)
+def _lloyd_step_fast(X, centers, sample_weight=None, x_squared_norms=None):
+    """:func:`_lloyd_step` by the blocked, threaded kernel (the same labels and centres).
 
+    ``X`` must be C-contiguous float64; ``x_squared_norms`` (``||x_i||^2``) is computed
+    once per fit by the caller.  The inertia comes from the expansion
+    ``||x||^2 - 2 x.c + ||c||^2`` (it agrees with the direct sum to rounding).
+    """
+    weight = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+    x_sq = _kernels.squared_norms(X) if x_squared_norms is None else x_squared_norms
+    labels, sums, weight_in, inertia = _kernels.lloyd_assign(X, centers, weight, x_sq)
+    new_centers, reseeded = _move_centers(X, weight, centers, labels, sums, weight_in)
+    return labels, new_centers, inertia, reseeded
+
+
+def _move_centers(X, weight, centers, labels, sums, weight_in):
+    """The update step from the cluster sums: ``c_j = sum_{i in S_j} w_i x_i / sum_{i in S_j} w_i``.
+
+    A cluster left without samples is re-seeded first (:func:`_reseed_empty`, which
+    updates ``labels``, ``sums`` and ``weight_in`` in place); one that cannot be keeps
+    its centre.  Returns ``(new_centers, reseeded clusters)``.
+    """
     reseeded = np.flatnonzero(weight_in == 0)
-    if reseeded.size:
-        reseeded = _reseed_empty(X, weight, centers, labels, sums, weight_in, reseeded)
-        filled = weight_in > 0
-        new_centers = centers.copy()
-        new_centers[filled] = sums[filled] / weight_in[filled, None]
-    else:
+    if not reseeded.size:
         # c_j = sum_{i in S_j} w_i x_i / sum_{i in S_j} w_i
-        new_centers = sums / weight_in[:, None]
-    return labels, new_centers, float(inertia), reseeded
+        return sums / weight_in[:, None], reseeded
+    reseeded = _reseed_empty(X, weight, centers, labels, sums, weight_in, reseeded)
+    filled = weight_in > 0
+    new_centers = np.array(centers, dtype=np.float64)
+    new_centers[filled] = sums[filled] / weight_in[filled, None]
+    return new_centers, reseeded
 
 
 def _reseed_empty(X, weight, centers, labels, sums, weight_in, empty):
@@ -312,16 +191,38 @@ def _reseed_empty(X, weight, centers, labels, sums, weight_in, empty):
     return np.asarray(done, dtype=np.intp)
 
 
-def _labels_and_distances(X, centers):
-    """Nearest centre and exact squared distance to it for every row, (n,) and (n,)."""
+def _first_seed(weight, rng) -> int:
+    """The first k-means++ centre: sample i with probability w_i / sum_j w_j."""
+    if np.all(weight == weight[0]):
+        return int(rng.integers(weight.shape[0]))  # uniform: the same draw, without building p
+    return int(rng.choice(weight.shape[0], p=weight / weight.sum()))
+
+
+def _kmeans_plusplus(X, n_clusters, weight, rng, n_local_trials):
+    """Greedy k-means++ as the maths reads (plain NumPy); see :func:`kmeans_plusplus`.
+
+    The same draws from ``rng`` as the fast version, so the same seeds on the same data.
+    Returns ``(centers, indices)``.
+    """
     n_samples = X.shape[0]
-    centers = np.ascontiguousarray(centers, dtype=np.float64)
-    labels = np.empty(n_samples, dtype=np.int32)
-    min_d2 = np.empty(n_samples)
-    centers_sq = _squared_norms(centers)  # (k,)
-    _map_rows(lambda start, stop: _nearest_kernel(X[start:stop], centers, centers_sq,
-                                                  labels[start:stop], min_d2[start:stop]), n_samples)
-    return labels, min_d2
+    indices = [_first_seed(weight, rng)]
+    # D(x_i)^2 = ||x_i - c_1||^2, the squared distance to the nearest centre chosen so far, (n,)
+    D2 = np.sum((X - X[indices[0]]) ** 2, axis=1)
+    for _ in range(1, n_clusters):
+        # draw candidates t with P(t) = w_t D(x_t)^2 / sum_i w_i D(x_i)^2 (inverse CDF)
+        cdf = np.cumsum(weight * D2)
+        draws = rng.random(n_local_trials) * cdf[-1]
+        candidates = np.minimum(np.searchsorted(cdf, draws), n_samples - 1)
+        # ||x_i - x_t||^2 for every sample and candidate: (n, 1, d) - (1, t, d) -> (n, t)
+        d2 = np.sum((X[:, None, :] - X[candidates][None, :, :]) ** 2, axis=2)
+        # the potential if candidate t joined: sum_i w_i min(D(x_i)^2, ||x_i - x_t||^2), (t,)
+        potentials = weight @ np.minimum(D2[:, None], d2)
+        # keep the candidate that lowers the potential most
+        best = int(np.argmin(potentials))
+        D2 = np.minimum(D2, d2[:, best])
+        indices.append(int(candidates[best]))
+    indices = np.asarray(indices, dtype=np.intp)
+    return X[indices], indices
 
 
 def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None,
@@ -349,7 +250,8 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None,
     With ``D(x)^2`` the squared distance to the nearest centre chosen so far, each
     candidate ``x_t`` is drawn with probability ``w_t D(x_t)^2 / sum_i w_i D(x_i)^2``;
     the candidate whose addition gives the smallest potential ``sum_i w_i D(x_i)^2``
-    is kept.
+    is kept.  :func:`_kmeans_plusplus` is this procedure in plain NumPy; the fast
+    kernel used here computes ``D^2`` through matrix products.
 
     Examples
     --------
@@ -359,51 +261,27 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None,
     [0, 1]
     """
     rng = check_random_state(random_state)
-    X = np.asarray(X, dtype=float)
-    n_samples, n_features = X.shape
-    weight = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    x_sq = _squared_norms(X) if x_squared_norms is None else x_squared_norms
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    weight = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    x_sq = _kernels.squared_norms(X) if x_squared_norms is None else x_squared_norms
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(n_clusters))
-
-    centers = np.empty((n_clusters, n_features))
-    indices = np.empty(n_clusters, dtype=np.intp)
-    if np.all(weight == weight[0]):
-        first = int(rng.integers(n_samples))  # uniform: the same draw, without building p
-    else:
-        first = rng.choice(n_samples, p=weight / weight.sum())
-    centers[0], indices[0] = X[first], first
-    # D(x_i)^2 = ||x_i||^2 - 2 x_i.c + ||c||^2, the squared distance to the nearest centre so
-    # far, and its running sum (the unnormalised CDF of the next draw), (n,)
-    closest = np.full(n_samples, np.inf)
-    cdf = np.empty(n_samples)
-    cross = X @ X[first]  # (n, d) @ (d,) -> (n,)
-    potential = _take_candidate(cross[:, None], x_sq[[first]], 0, x_sq, weight, closest, cdf)
-    potentials = np.empty(n_local_trials)
-    for c in range(1, n_clusters):
-        # draw candidates t with P(t) = w_t D(x_t)^2 / potential (inverse CDF)
-        draws = rng.random(n_local_trials) * potential
-        candidates = np.minimum(np.searchsorted(cdf, draws), n_samples - 1)
-        # x_i . x_t for every sample and candidate: (n, d) @ (d, t) -> (n, t)
-        cross = X @ np.ascontiguousarray(X[candidates].T)
-        # potential sum_i w_i min(D(x_i)^2, ||x_i - x_t||^2) if candidate t joined
-        _candidate_potentials(cross, x_sq[candidates], x_sq, weight, closest, potentials)
-        best = int(np.argmin(potentials))
-        potential = _take_candidate(cross, x_sq[candidates], best, x_sq, weight, closest, cdf)
-        centers[c], indices[c] = X[candidates[best]], candidates[best]
-    return centers, indices
+    first = _first_seed(weight, rng)
+    return _kernels.kmeans_plusplus(X, n_clusters, weight, x_sq, first, rng, n_local_trials)
 
 
-def _kmeans_single(X, weight, centers, max_iter, tol, x_sq):
+def _kmeans_single(X, weight, centers, max_iter, tol, x_sq, step=_lloyd_step_fast):
     """Lloyd's iterations from ``centers`` until labels stop changing or the shift is small.
 
-    Returns labels, inertia, centers, n_iter, history rows and the re-seeding events.
+    ``step`` is :func:`_lloyd_step_fast` (or the plain :func:`_lloyd_step`, the same
+    iterations).  Returns labels, inertia, centers, n_iter, history rows and the
+    re-seeding events.
     """
     labels_old = None
     rows = []
     events = []
     for iteration in range(1, max_iter + 1):
-        labels, new_centers, inertia, reseeded = _lloyd_step(X, centers, weight, x_sq)
+        labels, new_centers, inertia, reseeded = step(X, centers, weight, x_sq)
         # total squared movement of the centres, sum_j ||c_j' - c_j||^2
         shift = float(((new_centers - centers) ** 2).sum())
         changed = X.shape[0] if labels_old is None else int(np.count_nonzero(labels != labels_old))
@@ -418,7 +296,7 @@ def _kmeans_single(X, weight, centers, max_iter, tol, x_sq):
         labels_old = labels
     # A last assignment to the final centres: the labels belong to them and the inertia
     # is theirs.  (After a stop with no label change it reproduces the same labels.)
-    labels, d2 = _labels_and_distances(X, centers)
+    labels, d2 = _kernels.nearest(X, centers)
     return labels, float(d2 @ weight), centers, iteration, rows, events
 
 
@@ -554,7 +432,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         # loses less precision.  (X is our own copy.)
         x_mean = X.mean(axis=0)
         X -= x_mean
-        x_sq = _squared_norms(X)
+        x_sq = _kernels.squared_norms(X)
         # the convergence threshold, relative to the data's spread
         tol = float(np.mean(np.var(X, axis=0)) * self.tol)
 
@@ -577,7 +455,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         # The products are small (a block of rows times k centres): BLAS threads on them
         # only add synchronisation, and they would fight the row threads for the cores.
         with _parallel.limit_blas(1):
-            runs = _map_runs(one_run, n_init, X.shape[0])
+            runs = _kernels.map_runs(one_run, n_init, X.shape[0])
 
         best = None
         all_events = []
@@ -656,11 +534,11 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
         Xc, centers = self._centred(X)
         with np.errstate(over="ignore", invalid="ignore"):
-            labels, d2 = _labels_and_distances(Xc, centers)
+            labels, d2 = _kernels.nearest(Xc, centers)
         scale = self._safe_scale(X, d2, centers)
         if scale != 1.0:
             # squares of the data overflow (or underflow) float64: redo it on X / s
-            labels, d2 = _labels_and_distances(*self._centred(X, scale))
+            labels, d2 = _kernels.nearest(*self._centred(X, scale))
         return labels, d2, scale
 
     def predict(self, X):
@@ -689,8 +567,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         # ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2: (n, d) @ (d, k) -> (n, k)
         d2 = Xc @ centers.T
         d2 *= -2.0
-        d2 += _squared_norms(Xc)[:, None]
-        d2 += _squared_norms(centers)
+        d2 += _kernels.squared_norms(Xc)[:, None]
+        d2 += _kernels.squared_norms(centers)
         np.maximum(d2, 0.0, out=d2)
         return np.sqrt(d2, out=d2)
 
