@@ -7,7 +7,9 @@ from sklearn import neighbors as skn
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from mlatlas.persistence import load_model, save_model
-from mlatlas.supervised.neighbors import KNeighborsClassifier, KNeighborsRegressor, brute_kneighbors
+from mlatlas.supervised import neighbors
+from mlatlas.supervised.neighbors import (KNeighborsClassifier, KNeighborsRegressor, _kneighbors_plain,
+                                          brute_kneighbors)
 
 KS = (1, 3, 7, 20)
 PS = (1, 2, 3, np.inf)
@@ -30,6 +32,35 @@ def continuous():
     y = rng.integers(0, 3, 600)
     y_reg = X @ np.array([1.0, -2.0, 0.5, 0.0, 3.0]) + rng.standard_normal(600)
     return X, y, y_reg, rng.standard_normal((300, 5))
+
+
+# ---------------------------------------------------------------------------
+# The plain search and the fast kernel agree
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("p", PS)
+@pytest.mark.parametrize("k", KS)
+def test_plain_search_finds_the_fast_kernels_neighbours(continuous, p, k):
+    X, _, _, Xq = continuous
+    fast_d, fast_i = brute_kneighbors(Xq, X, k, p=p)
+    plain_d, plain_i = _kneighbors_plain(Xq, X, k, p=p)
+    np.testing.assert_array_equal(plain_i, fast_i)  # continuous data: no ties
+    np.testing.assert_allclose(plain_d, fast_d, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("weights", WEIGHTS)
+def test_predictions_from_the_plain_search_equal_the_fast_ones(continuous, monkeypatch, weights):
+    X, y, y_reg, Xq = continuous
+    Xq = np.vstack([Xq, X[:5]])  # exact matches too (distance weights then pick them)
+    models = (KNeighborsClassifier(n_neighbors=7, weights=weights, p=3).fit(X, y),
+              KNeighborsRegressor(n_neighbors=7, weights=weights).fit(X, y_reg))
+    fast = [(models[0].predict(Xq), models[0].predict_proba(Xq)), models[1].predict(Xq)]
+    monkeypatch.setattr(neighbors._kernels, "tiled_kneighbors",
+                        lambda X, Y, k, p, X_sq, Y_sq, n_threads: _kneighbors_plain(X, Y, k, p))
+    np.testing.assert_array_equal(models[0].predict(Xq), fast[0][0])
+    np.testing.assert_allclose(models[0].predict_proba(Xq), fast[0][1], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(models[1].predict(Xq), fast[1], rtol=1e-12, atol=1e-14)
 
 
 # ---------------------------------------------------------------------------

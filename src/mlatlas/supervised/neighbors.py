@@ -13,34 +13,19 @@ The Minkowski distance of order p >= 1 between x and y (d features):
 p = 2 is the Euclidean distance, p = 1 the Manhattan ("city block") distance and
 p = inf the Chebyshev distance max_f |x_f - y_f|.
 
-For p = 2 the squared distances between a block of queries X (n x d) and a block of
-training points Y (m x d) come from one matrix product:
+The search is written twice.  :func:`_kneighbors_plain` is the definition: every
+distance d(x, y_j), then the k smallest by a sort.  The estimators use the fast search
+of :mod:`._neighbors_kernels`, which gives the same neighbours without ever holding
+the (n_queries, n_train) distance matrix: for p = 2 the squared distances of 256 x 256
+tiles come from one matrix product, ||x - y||^2 = ||x||^2 - 2 x.y + ||y||^2, each
+query keeps its k best candidates in a bounded max-heap, and the k winners' distances
+are recomputed directly at the end (so exact matches come out as exactly 0).
 
-    ||x_i - y_j||^2 = ||x_i||^2 - 2 x_i . y_j + ||y_j||^2,   i.e.
-    D = ||X||^2 (as a column) - 2 X Y^T + ||Y||^2 (as a row)
-
-so the expensive part is a BLAS GEMM.  The search never needs the square root: the
-k smallest squared distances are also the k smallest distances.  The training set is
-visited in tiles of 256 x 256 pairs, so the memory used does not grow with the data.
-Round-off in the expansion can make a squared distance slightly negative (it is
-clipped at 0) and is of the order of 1e-16 * ||x||^2, so once the k neighbours are
-known their distances are recomputed directly as sqrt(sum_f (x_f - y_f)^2): exact
-matches come out as exactly 0.  For other p the distance is summed feature by feature
-(in feature order, training points stored as columns so that the loop over them
-vectorises) and the root is taken at the end, for the k winners only.
-
-Selecting the k smallest
-------------------------
-For each query a bounded max-heap holds the k best candidates found so far; its root
-is the worst of them.  Training points are offered in increasing index order; a
-point enters only if it is strictly closer than the root, which it then replaces
-(and sinks to its place).  Most points are rejected by one comparison, so the
-selection costs O(m) per query plus O(log k) per accepted point.  At the end the k
-survivors are sorted by distance with insertion sort, which keeps equal distances
-in the order the heap held them.
-
-Ties: which of several training points at exactly the same distance are kept is
-decided by this procedure.  It is the one scikit-learn's brute-force search uses
+Ties
+----
+Which of several training points at exactly the same distance are kept is decided by
+the heap (training points offered in index order, a point enters only if strictly
+closer than the heap's worst).  It is the procedure scikit-learn's brute-force search uses
 (same offering order, same strict comparison, same sift-down), so the neighbour sets,
 and therefore the predictions, are the same as scikit-learn's with
 ``algorithm="brute"`` whenever scikit-learn, too, offers the training points to each
@@ -80,169 +65,57 @@ import math
 import numbers
 
 import numpy as np
-from numba import njit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .. import _parallel
 from ..base import check_option, check_scalar_param, max_abs, overflow_safe_scale
+from . import _neighbors_kernels as _kernels
 
 __all__ = ["KNeighborsClassifier", "KNeighborsRegressor", "brute_kneighbors"]
 
-#: Queries and training points are processed in tiles of this many rows each:
-#: a 256 x 256 float64 tile of products is 512 KB and stays in a core's L2 cache.
-_TILE = 256
-#: Below 2 x this many (query, training point) pairs the search runs on one thread.
-_MIN_PAIRS_PER_THREAD = 2_000_000
-
-
 # ---------------------------------------------------------------------------
-# Numeric core (numba): heap selection over tiles, then finishing each row
+# The search as the maths reads (plain NumPy); the fast one is in _neighbors_kernels
 # ---------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
-def _heap_replace_root(heap_dist, heap_index, value, index):
-    """Put (value, index) in place of the root of a max-heap and sink it.
+def _minkowski_distances(X, Y, p):
+    """d_p(x_i, y_j) for every query and training point, (n_queries, n_train).
 
-    The caller has checked value < heap_dist[0].  The larger child moves up (the left
-    one when both are equal) for as long as it is strictly larger than ``value``.
+    Plain NumPy on an (n_queries, n_train, n_features) array of differences: for small
+    data and for reading; the estimators search with the tiled kernel.
     """
-    k = heap_dist.shape[0]
-    node = 0
-    while True:
-        left = 2 * node + 1
-        if left >= k:
-            break
-        child = left
-        if left + 1 < k and heap_dist[left + 1] > heap_dist[left]:
-            child = left + 1
-        if heap_dist[child] <= value:
-            break
-        heap_dist[node] = heap_dist[child]
-        heap_index[node] = heap_index[child]
-        node = child
-    heap_dist[node] = value
-    heap_index[node] = index
+    # |x_if - y_jf| for every pair and feature: (n, 1, d) - (1, m, d) -> (n, m, d)
+    diff = np.abs(X[:, None, :] - Y[None, :, :])
+    if p == np.inf:
+        # d_inf(x, y) = max_f |x_f - y_f|
+        return diff.max(axis=2)
+    if p == 1.0:
+        # d_1(x, y) = sum_f |x_f - y_f|
+        return diff.sum(axis=2)
+    # d_p(x, y) = (sum_f |x_f - y_f|^p)^(1/p)
+    return (diff ** p).sum(axis=2) ** (1.0 / p)
 
 
-@njit(cache=True, nogil=True)
-def _push_sqeuclidean_tile(cross, x_sq, y_sq, y_start, heap_dist, heap_index):
-    """Offer one tile of squared Euclidean distances to the queries' heaps.
+def _kneighbors_plain(X, Y, k, p=2.0):
+    """The k nearest rows of ``Y`` for every row of ``X``: all distances, then a sort.
 
-    cross : (n_x, n_y) = X_chunk @ Y_tile^T;  x_sq : (n_x,);  y_sq : (n_train,)
-    heap_dist, heap_index : (n_x, k), updated in place.
+    Returns ``(distances, indices)``, each (n_queries, k), nearest first.  The same
+    neighbours as :func:`brute_kneighbors` whenever no two training points are at
+    exactly the same distance from a query (a stable sort lists tied points by index;
+    the heap keeps scikit-learn's tie rule, see the module docstring).
 
-    The tile is read in blocks of 32: a first, branch-free (SIMD) pass only asks
-    whether any distance of the block beats the current worst; almost always none
-    does and the block is skipped.  Otherwise a second pass offers them one by one.
+    Examples
+    --------
+    >>> Y = np.array([[0.0, 0.0], [3.0, 4.0], [1.0, 0.0]])
+    >>> d, i = _kneighbors_plain(np.array([[0.0, 0.5]]), Y, 2)
+    >>> i.tolist(), np.round(d, 4).tolist()
+    ([[0, 2]], [[0.5, 1.118]])
     """
-    block = 32
-    n_y = cross.shape[1]
-    for i in range(cross.shape[0]):
-        dist_row = heap_dist[i]
-        index_row = heap_index[i]
-        worst = dist_row[0]
-        x_sq_i = x_sq[i]
-        cross_row = cross[i]
-        y_sq_tile = y_sq[y_start:y_start + n_y]
-        for j0 in range(0, n_y, block):
-            j1 = min(j0 + block, n_y)
-            hit = False
-            for j in range(j0, j1):
-                # ||x - y||^2 = ||x||^2 - 2 x.y + ||y||^2
-                hit |= x_sq_i + (-2.0 * cross_row[j]) + y_sq_tile[j] < worst
-            if not hit:
-                continue
-            for j in range(j0, j1):
-                d = x_sq_i + (-2.0 * cross_row[j]) + y_sq_tile[j]
-                if d < 0.0:  # round-off can take it below 0
-                    d = 0.0
-                if d < worst:
-                    _heap_replace_root(dist_row, index_row, d, y_start + j)
-                    worst = dist_row[0]
-
-
-@njit(cache=True, nogil=True)
-def _push_minkowski_tile(X_chunk, YT, y_start, y_stop, p, heap_dist, heap_index):
-    """Offer the training points y_start..y_stop-1 to the heaps of a chunk of queries (p != 2).
-
-    X_chunk : (n_x, d);  YT : (d, n_train), the training points as columns, so that
-    the innermost loop runs over neighbouring training points (SIMD-friendly) while
-    each distance still adds its features in order f = 0, 1, ..., d-1.
-    The value offered is sum_f |x_f - y_f|^p (for p = 1 the distance itself; for
-    p = inf, max_f |x_f - y_f|): the root is taken at the end, for the k winners only.
-    """
-    n_features = YT.shape[0]
-    width = y_stop - y_start
-    acc = np.empty(width)
-    for i in range(X_chunk.shape[0]):
-        acc[:] = 0.0
-        for f in range(n_features):
-            x_f = X_chunk[i, f]
-            column = YT[f, y_start:y_stop]
-            if p == 1.0:
-                for j in range(width):
-                    acc[j] += abs(x_f - column[j])
-            elif p == np.inf:
-                for j in range(width):
-                    acc[j] = max(acc[j], abs(x_f - column[j]))
-            else:
-                for j in range(width):
-                    acc[j] += abs(x_f - column[j]) ** p
-        dist_row = heap_dist[i]
-        index_row = heap_index[i]
-        worst = dist_row[0]
-        for j in range(width):
-            if acc[j] < worst:
-                _heap_replace_root(dist_row, index_row, acc[j], y_start + j)
-                worst = dist_row[0]
-
-
-@njit(cache=True, nogil=True)
-def _insertion_sort(dist_row, index_row):
-    """Sort a short row by distance in place; equal distances keep their order."""
-    for a in range(1, dist_row.shape[0]):
-        d = dist_row[a]
-        idx = index_row[a]
-        b = a
-        while b > 0 and dist_row[b - 1] > d:
-            dist_row[b] = dist_row[b - 1]
-            index_row[b] = index_row[b - 1]
-            b -= 1
-        dist_row[b] = d
-        index_row[b] = idx
-
-
-@njit(cache=True, nogil=True)
-def _finish_rows(X_chunk, Y, p, heap_dist, heap_index):
-    """Sort each heap by distance and turn the search values into true distances."""
-    k = heap_dist.shape[1]
-    for i in range(X_chunk.shape[0]):
-        dist_row = heap_dist[i]
-        index_row = heap_index[i]
-        _insertion_sort(dist_row, index_row)
-        if p == 2.0:
-            # exact distances of the k winners: sqrt(sum_f (x_f - y_f)^2)
-            for a in range(k):
-                y = Y[index_row[a]]
-                acc = 0.0
-                for f in range(y.shape[0]):
-                    diff = X_chunk[i, f] - y[f]
-                    acc += diff * diff
-                dist_row[a] = math.sqrt(acc)
-            # they can differ from the expansion in the last bits: re-sort (stable)
-            _insertion_sort(dist_row, index_row)
-        elif p != 1.0 and p != np.inf:
-            # d_p = (sum_f |x_f - y_f|^p)^(1/p)
-            for a in range(k):
-                dist_row[a] = dist_row[a] ** (1.0 / p)
-
-
-def _squared_row_norms(X):
-    """||x_i||^2 for every row: (n,)."""
-    return np.einsum("ij,ij->i", X, X)
+    D = _minkowski_distances(X, Y, float(p))  # (n_queries, n_train)
+    # N_k(x_i): the k smallest d(x_i, y_j), nearest first
+    order = np.argsort(D, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(D, order, axis=1), order
 
 
 def _search_scale(X, Y, p, X_sq, Y_sq):
@@ -313,52 +186,16 @@ def brute_kneighbors(X, Y, k, *, p=2.0, Y_sq=None, n_threads=None):
 
 def _brute_kneighbors_scaled(X, Y, k, *, p=2.0, Y_sq=None, n_threads=None):
     """:func:`brute_kneighbors` without the last step: (distances / s, indices, s)."""
-    n_queries, n_train = X.shape[0], Y.shape[0]
     p = float(p)
-    X_sq = _squared_row_norms(X) if p == 2.0 else None
+    X_sq = _kernels.squared_row_norms(X) if p == 2.0 else None
     scale = _search_scale(X, Y, p, X_sq, Y_sq)
     if scale != 1.0:
         # squares of the data would overflow (or underflow): search on X / s and Y / s
         X, Y = X / scale, Y / scale
-        X_sq = _squared_row_norms(X) if p == 2.0 else None
+        X_sq = _kernels.squared_row_norms(X) if p == 2.0 else None
         Y_sq = None
-    heap_dist = np.full((n_queries, k), np.inf)
-    heap_index = np.zeros((n_queries, k), dtype=np.intp)
-    if n_queries == 0:
-        return heap_dist, heap_index, scale
-    if p == 2.0:
-        Y_sq = _squared_row_norms(Y) if Y_sq is None else Y_sq
-    else:
-        YT = np.ascontiguousarray(Y.T)  # (d, n_train)
-
-    def search(start):
-        stop = min(start + _TILE, n_queries)
-        X_chunk = X[start:stop]
-        dist_rows, index_rows = heap_dist[start:stop], heap_index[start:stop]
-        if p == 2.0:
-            buffer = np.empty((stop - start) * _TILE)
-            for y_start in range(0, n_train, _TILE):
-                y_stop = min(y_start + _TILE, n_train)
-                cross = buffer[: (stop - start) * (y_stop - y_start)].reshape(stop - start, y_stop - y_start)
-                # (n_x, d) @ (d, n_y) -> (n_x, n_y): the x.y terms of the expansion
-                np.matmul(X_chunk, Y[y_start:y_stop].T, out=cross)
-                _push_sqeuclidean_tile(cross, X_sq[start:stop], Y_sq, y_start, dist_rows, index_rows)
-        else:
-            for y_start in range(0, n_train, _TILE):
-                y_stop = min(y_start + _TILE, n_train)
-                _push_minkowski_tile(X_chunk, YT, y_start, y_stop, p, dist_rows, index_rows)
-        _finish_rows(X_chunk, Y, p, dist_rows, index_rows)
-
-    starts = range(0, n_queries, _TILE)
-    n_threads = min(n_threads or _parallel.available_cpus(), len(starts))
-    if n_queries * n_train < _MIN_PAIRS_PER_THREAD * 2:
-        n_threads = 1  # too little work to pay for waking threads
-    # One BLAS thread per GEMM: a 256 x 256 tile is too small to share between
-    # threads (BLAS threads spinning on it cost far more than they save), and the
-    # workers below already keep every core busy, as scikit-learn does.
-    with _parallel.limit_blas(1):
-        _parallel.parallel_map(search, starts, n_threads=n_threads)
-    return heap_dist, heap_index, scale
+    distances, indices = _kernels.tiled_kneighbors(X, Y, k, p, X_sq, Y_sq, n_threads)
+    return distances, indices, scale
 
 
 def _neighbor_weights(distances, weights):
@@ -406,7 +243,7 @@ class _KNeighborsBase(BaseEstimator):
                 f"n_neighbors = {self.n_neighbors}, n_samples = {n_samples}."
             )
         self.X_fit_ = np.ascontiguousarray(X, dtype=np.float64)
-        self.X_fit_sq_norms_ = _squared_row_norms(self.X_fit_)
+        self.X_fit_sq_norms_ = _kernels.squared_row_norms(self.X_fit_)
         self.n_samples_fit_ = n_samples
 
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
