@@ -584,6 +584,9 @@ class Trainer:
                    dynamic_ncols=True, leave=True)
         # names of the recorded loss terms (known after the first step, or from a mid-epoch checkpoint)
         names: list[str] | None = list(state.sums) or None
+        if dist.rank != 0:  # a mid-epoch checkpoint's running sums are counted once, on rank 0
+            state.sums = {name: 0.0 for name in state.sums}
+            state.count = 0
         sums = None
         last_postfix = 0.0
         flags = torch.zeros(2, dtype=torch.float64, device=device)
@@ -642,8 +645,12 @@ class Trainer:
                             bar.set_postfix({k: f"{v:.4g}" for k, v in zip(names, means)}, refresh=False)
                             last_postfix = now
                         if flags[1].item():
+                            # the checkpoint holds the epoch's sums over all ranks (restored on rank 0 alone)
+                            totals = dist.all_reduce(torch.cat([sums, torch.tensor(
+                                [float(state.count)], dtype=torch.float64, device=device)]))
                             state.seconds = now - started
-                            state.sums = dict(zip(names, sums.tolist()))
+                            state.sums = dict(zip(names, totals[:-1].tolist()))
+                            state.count = int(totals[-1].item())
                             self._interrupted(model, dist)
                     # end of the epoch: one history row, the schedule's step
                     if sums is None:
