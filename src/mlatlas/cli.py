@@ -242,10 +242,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for name in args.only or ():
         _entry(name)
     _check_seed(args.seed)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs must be an integer >= 1; got {args.jobs}.")
     prepare_out_dir(args.out)
     try:
         return run_demo(out_dir=args.out, only=args.only, figures=not args.no_figures, seed=args.seed,
-                        langs=_languages(args.lang))
+                        langs=_languages(args.lang), jobs=args.jobs)
     except OSError as exc:
         raise UsageError(f"demo: could not write results to {args.out!r}: {_os_message(exc)}.") from None
 
@@ -288,6 +290,8 @@ OPTIONS: dict[str, Option] = {
     "lang": Option(("--lang",), {"choices": ("en", "zh", "both"), "default": "en",
                                  "help": "figure language: English, Chinese or both (default: en)"}),
     "only": Option(("--only",), {"nargs": "+", "metavar": "NAME", "help": "run only these entries"}),
+    "jobs": Option(("--jobs",), {"type": int, "metavar": "N", "help": "entries run at once in worker processes "
+                                 "(default: one per core; 1 times each entry on a quiet machine)"}),
 }
 
 COMMANDS: tuple[Command, ...] = (
@@ -295,7 +299,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("run", "fit one algorithm and its reference side by side; save the record and figures", cmd_run,
             ("name", "dataset", "data", "target", "set", "seed", "out", "no_figures", "lang")),
     Command("draw", "redraw a saved run's figures from its record", cmd_draw, ("dir", "lang")),
-    Command("demo", "run every algorithm quickly and summarise", cmd_demo, ("out", "only", "seed", "no_figures", "lang"),
+    Command("demo", "run every algorithm quickly and summarise", cmd_demo,
+            ("out", "only", "seed", "no_figures", "lang", "jobs"),
             overrides={"out": {"default": "mlatlas-demo", "help": "output folder (default: mlatlas-demo)"}}),
 )
 

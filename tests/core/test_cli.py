@@ -1,3 +1,4 @@
+import dataclasses
 import errno
 import json
 import os
@@ -77,9 +78,10 @@ def test_parse_value():
     assert parse_value("rbf") == "rbf"
 
 
-def test_demo_writes_summary(tmp_path, capsys):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_demo_writes_summary(tmp_path, capsys, jobs):
     names = ["linear-regression", "logistic-regression"]
-    code = main(["demo", "--out", str(tmp_path), "--only", *names, "--no-figures"])
+    code = main(["demo", "--out", str(tmp_path), "--only", *names, "--no-figures", "--jobs", jobs])
     assert code == 0
     rows = json.loads((tmp_path / "summary.json").read_text())
     assert [r["name"] for r in rows] == names
@@ -397,3 +399,33 @@ def test_set_is_checked_against_a_dataclass_config(tmp_path, capsys):
     assert "learning_rate must be a real number; got str 'fast'" in _one_line_error(capsys)
     assert main(["run", "worked-example", "--set", "epochs=3", "--out", str(out)]) == 2
     assert "worked-example has no parameter 'epochs'; allowed: learning_rate." in _one_line_error(capsys)
+
+
+def test_demo_reports_a_failing_entry_and_goes_on(tmp_path, capsys, monkeypatch):
+    from mlatlas.atlas import registry
+
+    entry = registry.get("knn-regressor")
+
+    def broken(ctx):
+        raise RuntimeError("this entry is broken")
+    monkeypatch.setitem(registry._REGISTRY, "knn-regressor", dataclasses.replace(entry, run=broken))
+    code = main(["demo", "--out", str(tmp_path), "--only", "knn-regressor", "linear-regression",
+                 "--no-figures", "--jobs", "1"])
+    assert code == 1
+    rows = {r["name"]: r for r in json.loads((tmp_path / "summary.json").read_text())}
+    assert rows["knn-regressor"]["status"] == "error" and "this entry is broken" in rows["knn-regressor"]["error"]
+    assert rows["linear-regression"]["status"] == "ok"
+    assert "RuntimeError: this entry is broken" in (tmp_path / "knn-regressor.error.txt").read_text()
+
+
+def test_demo_rows_show_the_runs_own_dataset(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--only", "mle", "--no-figures", "--jobs", "1"]) == 0
+    (row,) = json.loads((tmp_path / "summary.json").read_text())
+    assert row["dataset"] == "nile" and row["metric"] == "nile-normal.mu"
+    nile = __import__("mlatlas.datasets", fromlist=["load"]).load("nile").y
+    assert row["ours"] == pytest.approx(float(np.mean(nile)), rel=1e-12)
+
+
+def test_bad_jobs_exit_2(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--jobs", "0"]) == 2
+    assert "--jobs must be an integer >= 1; got 0." in _one_line_error(capsys)
