@@ -16,7 +16,6 @@ untimed, on a few rows (:func:`mlatlas._parallel.warm_up`, the one warm-up of th
 
 from __future__ import annotations
 
-import dataclasses
 import numbers
 import time
 from dataclasses import dataclass
@@ -445,8 +444,3 @@ def draw_record(record: RunRecord, langs: Sequence[str] = ("en",), entry: Entry 
         written.extend(paths)
     record.save_json()
     return written
-
-
-def dataclass_params(config: Any) -> dict:
-    """A dataclass config as a dict (for the record's parameters)."""
-    return dataclasses.asdict(config)
