@@ -14,6 +14,17 @@ TOL = 1e-10
 
 
 
+def _fast_plan_path(monkeypatch, *, flat, one_image_chunks, threads):
+    """Steer the fast plan: the flat plane grid or the strided gather, chunk size, threads."""
+    from mlatlas import _parallel
+    from mlatlas.nn import _conv_kernels
+
+    monkeypatch.setattr(_conv_kernels, "_MAX_GRID_WASTE", 1e9 if flat else 0.0)
+    if one_image_chunks:
+        monkeypatch.setattr(_conv_kernels, "_CHUNK_BYTES", 1)
+        monkeypatch.setattr(_parallel, "blas_threads", lambda: threads)
+
+
 def run_both(ours, theirs, x, rng):
     theirs = theirs.double()
     theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
@@ -76,11 +87,7 @@ def test_conv_transpose2d_matches_torch(rng, setting):
 @pytest.mark.parametrize("threads", [1, 3])
 def test_every_execution_path_matches_torch(rng, monkeypatch, flat, threads):
     """One image per chunk, on 1 or 3 threads, with the contiguous or the strided gather."""
-    from mlatlas.nn import conv as conv_module
-
-    monkeypatch.setattr(conv_module, "_CHUNK_BYTES", 1)
-    monkeypatch.setattr(conv_module, "_MAX_GRID_WASTE", 1e9 if flat else 0.0)
-    monkeypatch.setattr(conv_module, "_NUM_THREADS", threads)
+    _fast_plan_path(monkeypatch, flat=flat, one_image_chunks=True, threads=threads)
     for setting in (CONV_SETTINGS[0], CONV_SETTINGS[2], CONV_SETTINGS[5]):
         cin, cout, k, s, p, d, g, bias, (n, h, w) = setting
         ours = Conv2d(cin, cout, k, s, p, d, g, bias, random_state=0)
@@ -184,29 +191,74 @@ def test_conv_errors():
         ConvTranspose2d(1, 1, 3, stride=2, output_padding=2)
 
 
-@pytest.mark.parametrize("threads", [1, 2, 3])
-def test_run_chunks_keeps_chunk_order_and_reraises(monkeypatch, threads):
-    """The threads pull chunks from one queue: results still come back in chunk order."""
-    import time
+# --- the plain layers (im2col / col2im on the whole batch) and the fast plan agree ------
 
-    from mlatlas.nn import conv as conv_module
+PATHS = [dict(flat=True, one_image_chunks=False, threads=1), dict(flat=False, one_image_chunks=False, threads=1),
+         dict(flat=True, one_image_chunks=True, threads=3), dict(flat=False, one_image_chunks=True, threads=3)]
+PATH_IDS = ["plane-grid", "strided-gather", "plane-grid-3-threads", "strided-gather-3-threads"]
 
-    monkeypatch.setattr(conv_module, "_NUM_THREADS", threads)
-    chunks = [(start, 3) for start in range(0, 60, 3)]
 
-    def work(start, n):
-        time.sleep(0.001 * (start % 7 == 0))  # uneven chunk times
-        return start * 10 + n
+def _assert_close(ours, plain, what):
+    scale = max(float(np.max(np.abs(plain))), 1e-300)
+    np.testing.assert_allclose(ours, plain, rtol=0, atol=1e-13 * scale, err_msg=what)
 
-    assert conv_module._run_chunks(work, chunks) == [start * 10 + 3 for start, _ in chunks]
 
-    def failing(start, n):
-        if start == 27:
-            raise RuntimeError("chunk 27 failed")
-        return start
+def _fast_against_plain(layer, x, rng):
+    """Forward and backward of ``layer`` (the fast plan) against the plain functions."""
+    from mlatlas.nn import conv as c
 
-    with pytest.raises(RuntimeError, match="chunk 27 failed"):
-        conv_module._run_chunks(failing, chunks)
+    y = layer(x)
+    g = rng.standard_normal(y.shape)
+    dx = layer.backward(g)
+    w, b = layer.weight.data, None if layer.bias is None else layer.bias.data
+    if isinstance(layer, Conv2d):
+        args = (layer._pads(), layer.stride, layer.dilation, layer.groups)
+        y_plain = c._conv2d_plain(x, w, b, *args)
+        grads = c._conv2d_backward_plain(x, w, g, *args)
+    else:
+        args = (layer.padding, layer.output_padding, layer.stride, layer.dilation, layer.groups)
+        y_plain = c._conv_transpose2d_plain(x, w, b, *args)
+        grads = c._conv_transpose2d_backward_plain(x, w, g, *args)
+    assert y.shape == y_plain.shape and dx.shape == grads[0].shape == x.shape
+    _assert_close(y, y_plain, "forward")
+    _assert_close(dx, grads[0], "input gradient")
+    _assert_close(layer.weight.grad, grads[1], "weight gradient")
+    if layer.bias is not None:
+        _assert_close(layer.bias.grad, grads[2], "bias gradient")
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("path", PATHS, ids=PATH_IDS)
+def test_plain_layers_equal_the_fast_plan(rng, monkeypatch, path):
+    _fast_plan_path(monkeypatch, **path)
+    for cin, cout, k, s, p, d, g, bias, (n, h, w) in CONV_SETTINGS:
+        _fast_against_plain(Conv2d(cin, cout, k, s, p, d, g, bias, random_state=0),
+                            rng.standard_normal((max(n, 3), cin, h, w)), rng)
+    for cin, cout, k, s, p, op, g, bias, d, (n, h, w) in CONVT_SETTINGS:
+        _fast_against_plain(ConvTranspose2d(cin, cout, k, s, p, op, g, bias, d, random_state=0),
+                            rng.standard_normal((max(n, 3), cin, h, w)), rng)
+
+
+def test_plain_layers_equal_the_fast_plan_on_random_geometries(monkeypatch):
+    _fast_plan_path(monkeypatch, flat=True, one_image_chunks=True, threads=2)
+    rng = np.random.default_rng(11)
+    checked = 0
+    while checked < 40:
+        geometry = _random_geometry(rng)
+        n, h, w = int(rng.integers(1, 4)), int(rng.integers(1, 9)), int(rng.integers(1, 9))
+        if rng.integers(0, 2):
+            s, d = geometry["stride"], geometry["dilation"]
+            geometry["output_padding"] = tuple(int(rng.integers(0, max(a, b))) for a, b in zip(s, d))
+            layer = ConvTranspose2d(**geometry, random_state=0)
+        else:
+            layer = Conv2d(**geometry, random_state=0)
+        x = rng.standard_normal((n, geometry["in_channels"], h, w))
+        try:
+            layer(x)
+        except ValueError:  # an empty output: not a valid geometry for this input
+            continue
+        _fast_against_plain(layer, x, rng)
+        checked += 1
 
 
 def _random_geometry(rng):
@@ -226,12 +278,7 @@ def test_random_geometries_match_torch(monkeypatch, one_image_chunks):
     one row may run into the next row's padding); tiny images with big strided, dilated
     kernels are where that could go wrong.
     """
-    from mlatlas.nn import conv as conv_module
-
-    monkeypatch.setattr(conv_module, "_MAX_GRID_WASTE", 1e9)
-    if one_image_chunks:
-        monkeypatch.setattr(conv_module, "_CHUNK_BYTES", 1)
-        monkeypatch.setattr(conv_module, "_NUM_THREADS", 3)
+    _fast_plan_path(monkeypatch, flat=True, one_image_chunks=one_image_chunks, threads=3)
     rng = np.random.default_rng(7)
     checked = 0
     while checked < 40:

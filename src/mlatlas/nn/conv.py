@@ -24,37 +24,13 @@ onto the (stride-spaced) output canvas, and overlapping stamps add up.  So its f
 is ``col2im(W^T x)``, its backward for the input is ``W im2col(dY)``, and its output
 size is ``H_out = (H - 1) s - 2p + d (kh - 1) + output_padding + 1``.
 
-How it is made fast (see :class:`_TapPlan`): :func:`im2col` and :func:`col2im` below are
-the plain definitions.  The layers use the same maths with a memory layout that turns
-every gather and scatter into contiguous block copies, and they work on the batch in
-chunks small enough for the CPU cache:
-
-* the padded input is stored channel-first and split into ``s_h s_w`` *phase planes*
-  (``plane[r_h, r_w][c, n, u, v] = xp[n, c, s_h u + r_h, s_w v + r_w]``), each
-  flattened to one long row per channel.  Kernel tap ``(i, j)`` then reads plane
-  ``(d_h i mod s_h, d_w j mod s_w)`` shifted by a constant
-  ``(d_h i div s_h) P_w + (d_w j div s_w)``: one contiguous slice per channel;
-* outputs are computed on the whole (P_h, P_w) plane grid and the few positions past
-  (H_out, W_out) are dropped (their input gradient is zero, so the scatter-adds of the
-  backward pass stay exact).  When that grid would be more than twice the output (a
-  big kernel on a small image), the plain strided gather is used instead;
-* on that flat grid, consecutive rows (and images) share their zero padding: a tap
-  that reads past the end of a row continues into the next row's leading padding,
-  so the trailing padding is not stored (29x29 values per 28x28 image for a 3x3
-  kernel with padding 1, not 30x30: 7% less of every copy and matrix product);
-* images are processed a few at a time (columns of about 4 MB), so each im2col block
-  is used by the matrix product while it is still in cache.  The backward pass
-  recomputes these blocks from the cached input planes instead of keeping the whole
-  (C kh kw, N H_out W_out) column matrix;
-* the chunks write disjoint parts of the outputs, so they run on several threads
-  (NumPy releases the GIL in copies and BLAS calls), with BLAS itself single-threaded
-  meanwhile.  Every per-image step (padding, zeroing, cropping, bias) happens inside
-  the chunks, and the threads pull chunks from one shared queue, woken once per call.
-
-On (64, 16, 28, 28) float32 with a 3x3 kernel this took one thread's forward and
-backward from 44 ms (plain im2col with the whole column matrix) to about 20 ms, of
-which the three matrix products are 12 ms; on 2 cores it takes about 12 ms, where
-PyTorch's oneDNN kernels need 5-10 ms (8-12 ms on one core).
+Two versions of each layer: the plain functions below (:func:`_conv2d_plain`,
+:func:`_conv2d_backward_plain`, :func:`_conv_transpose2d_plain`,
+:func:`_conv_transpose2d_backward_plain`) are these equations on the whole batch, with
+:func:`im2col` and :func:`col2im` as defined below.  The layers compute the same thing
+with the fast plan of :mod:`._conv_kernels` (phase planes that turn every gather and
+scatter into contiguous copies, cache-sized chunks of images, threads); the tests check
+the two agree.
 
 References
 ----------
@@ -70,8 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import _parallel
 from ..base import check_random_state
+from . import _conv_kernels as _kernels
 from .layers import init_uniform
 from .module import Module, Parameter, as_float_array, check_device_dtype
 
@@ -157,216 +133,101 @@ def _pad(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarray:
     return out
 
 
-def _grouped_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(G, m, k) @ (G, k, n) -> (G, m, n); one BLAS call when G == 1."""
-    if a.shape[0] == 1:
-        return (a[0] @ b[0])[None]
-    return np.matmul(a, b)
+def _conv_output_hw(hw, pads, kernel, stride, dilation) -> tuple[int, int]:
+    """(H_out, W_out) = floor((H + p_top + p_bottom - d (k - 1) - 1) / s) + 1, each axis."""
+    (H, W), (top, bottom, left, right), (kh, kw), (sh, sw), (dh, dw) = hw, pads, kernel, stride, dilation
+    return ((H + top + bottom - dh * (kh - 1) - 1) // sh + 1,
+            (W + left + right - dw * (kw - 1) - 1) // sw + 1)
 
 
-def _grouped_matmul_nt(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(G, m, M) @ (G, k, M)^T -> (G, m, k) for a long shared axis M (the weight gradients).
-
-    Evaluated as ``(b @ a^T)^T``: OpenBLAS is several times slower on a tiny (m, k)
-    output with a huge inner dimension when the long operand comes second (measured:
-    (16, 50176) @ (50176, 144) took 180 ms, (144, 50176) @ (50176, 16) 16 ms).
-    """
-    return _grouped_matmul(b, a.transpose(0, 2, 1)).transpose(0, 2, 1)
+def _transpose_canvas_hw(hw, kernel, stride, dilation, output_padding) -> tuple[int, int]:
+    """The canvas every stamped kernel lands on: (H - 1) s + d (k - 1) + 1 + output_padding."""
+    (H, W), (kh, kw), (sh, sw), (dh, dw), (oph, opw) = hw, kernel, stride, dilation, output_padding
+    return (H - 1) * sh + dh * (kh - 1) + 1 + oph, (W - 1) * sw + dw * (kw - 1) + 1 + opw
 
 
-_CHUNK_BYTES = 2 ** 22  # target size of one block of columns (measured best of 0.5-16 MB on 2 cores)
-_NUM_THREADS: int | None = None  # None: as many as the BLAS library may use
+# ----------------------------------------------------------------------------------
+# The layers as the equations read (the whole batch at once); the fast plan computing
+# the same is in _conv_kernels.  Shapes: x (N, C, H, W), Conv2d weight (O, C/G, kh, kw),
+# ConvTranspose2d weight (C, O/G, kh, kw); G groups; M = N H_out W_out positions.
+# ----------------------------------------------------------------------------------
+def _conv2d_plain(x, weight, bias, pads, stride, dilation, groups):
+    """Conv2d forward: pad, im2col, ``Y = W cols`` per group, add the bias."""
+    N, C, H, W = x.shape
+    O, _, kh, kw = weight.shape
+    G = groups
+    ho, wo = _conv_output_hw((H, W), pads, (kh, kw), stride, dilation)
+    # cols[(c, i, j), (n, a, b)] = xp[n, c, s a + d i, s b + d j]: (C, kh, kw, N, ho, wo)
+    cols = im2col(_pad(x, pads), (kh, kw), stride, dilation, (ho, wo))
+    # Y = W cols      (G, O/G, C/G kh kw) @ (G, C/G kh kw, M) -> (G, O/G, M)
+    Y = np.matmul(weight.reshape(G, O // G, -1), cols.reshape(G, -1, N * ho * wo))
+    # (O, N, ho, wo) -> (N, O, ho, wo)
+    y = Y.reshape(O, N, ho, wo).transpose(1, 0, 2, 3)
+    # y[n, o, a, b] += bias[o]
+    return y if bias is None else y + bias[:, None, None]
 
 
-def _run_chunks(work, chunks) -> list:
-    """``[work(start, n) for (start, n) in chunks]``, on several threads when BLAS may use several.
+def _conv2d_backward_plain(x, weight, grad_out, pads, stride, dilation, groups):
+    """Conv2d backward: ``(dL/dx, dL/dW, dL/db)`` from the matrix-product form."""
+    N, C, H, W = x.shape
+    O, _, kh, kw = weight.shape
+    G = groups
+    top, bottom, left, right = pads
+    ho, wo = grad_out.shape[2:]
+    cols = im2col(_pad(x, pads), (kh, kw), stride, dilation, (ho, wo)).reshape(G, -1, N * ho * wo)
+    # dY as (G, O/G, M), columns in (n, a, b) order like cols
+    dY = grad_out.transpose(1, 0, 2, 3).reshape(G, O // G, -1)
+    Wm = weight.reshape(G, O // G, -1)  # (G, O/G, C/G kh kw)
+    # dL/dW = dY cols^T      (G, O/G, M) @ (G, M, C/G kh kw)
+    dW = np.matmul(dY, cols.transpose(0, 2, 1)).reshape(weight.shape)
+    # dL/dcols = W^T dY      (G, C/G kh kw, O/G) @ (G, O/G, M)
+    d_cols = np.matmul(Wm.transpose(0, 2, 1), dY).reshape(C, kh, kw, N, ho, wo)
+    # dL/dxp = col2im(dL/dcols); dL/dx is its un-padded part
+    dxp = col2im(d_cols, (H + top + bottom, W + left + right), stride, dilation)
+    dx = dxp[:, :, top: top + H, left: left + W]
+    # dL/db_o = sum_{n, a, b} dY[n, o, a, b]
+    return dx, dW, grad_out.sum(axis=(0, 2, 3))
 
-    The chunks write disjoint parts of the outputs.  The number of threads is the BLAS
-    library's (all cores unless limited, e.g. by ``OMP_NUM_THREADS`` or threadpoolctl),
-    so a caller's thread limit holds here too; :func:`mlatlas._parallel.parallel_map`
-    shares the chunks out (one queue, BLAS on one thread meanwhile, errors re-raised).
-    """
-    chunks = list(chunks)
-    if len(chunks) < 2:
-        return [work(start, n) for start, n in chunks]
-    n_threads = _NUM_THREADS or _parallel.blas_threads()
-    return _parallel.parallel_map(lambda chunk: work(*chunk), chunks, n_threads=n_threads)
+
+def _conv_transpose2d_plain(x, weight, bias, padding, output_padding, stride, dilation, groups):
+    """ConvTranspose2d forward: stamp ``W^T x`` onto the canvas (col2im), crop, add the bias."""
+    N, C, H, W = x.shape
+    _, Og, kh, kw = weight.shape
+    G, O = groups, Og * groups
+    (ph, pw) = padding
+    Hc, Wc = _transpose_canvas_hw((H, W), (kh, kw), stride, dilation, output_padding)
+    # the input as (G, C/G, N H W), columns in (n, h, w) order
+    xg = x.transpose(1, 0, 2, 3).reshape(G, C // G, -1)
+    # stamps = W^T x: the kernel scaled by each input pixel   (G, O/G kh kw, C/G) @ (G, C/G, N H W)
+    stamps = np.matmul(weight.reshape(G, C // G, -1).transpose(0, 2, 1), xg)
+    # canvas[n, o, s h + d i, s w + d j] += stamps[(o, i, j), (n, h, w)]: (N, O, Hc, Wc)
+    canvas = col2im(stamps.reshape(O, kh, kw, N, H, W), (Hc, Wc), stride, dilation)
+    # crop the padding: y[h, w] = canvas[h + p_h, w + p_w]
+    y = canvas[:, :, ph: Hc - ph, pw: Wc - pw]
+    # y[n, o, h, w] += bias[o]
+    return y if bias is None else y + bias[:, None, None]
 
 
-_MAX_GRID_WASTE = 2.0  # use the phase-plane grid unless it has > 2x the needed positions
-
-
-class _TapPlan:
-    """Where every kernel tap reads and writes, for one geometry (see the module docstring).
-
-    Parameters
-    ----------
-    canvas_hw : (int, int)
-        Size of the padded canvas the kernel slides over (conv: the padded input;
-        transposed conv: the output before cropping its padding).
-    kernel, stride, dilation : (int, int)
-    grid_hw : (int, int)
-        The positions the kernel visits (conv: H_out, W_out; transposed conv: the
-        input size H, W).
-    n_images : int
-        Batch size N.
-
-    Attributes
-    ----------
-    phases : int
-        ``s_h s_w`` phase planes.
-    plane_hw : (int, int)
-        (P_h, P_w) = (ceil(Hc / s_h), ceil(Wc / s_w)), the size of one plane.
-    flat : bool
-        True: columns cover the whole plane grid and every tap is one contiguous slice.
-        False: columns cover exactly ``grid_hw`` and taps are strided 4-D blocks.
-    cols_hw : (int, int)
-        The grid the columns are laid on: ``plane_hw`` if ``flat`` else ``grid_hw``.
-    taps : list of (i, j, phase, q_h, q_w)
-        Tap (i, j) reads plane ``phase`` at offset (q_h, q_w) from the grid position.
-    """
-
-    def __init__(self, canvas_hw, kernel, stride, dilation, grid_hw, n_images: int, image_box=None) -> None:
-        (Hc, Wc), (kh, kw), (sh, sw), (dh, dw) = canvas_hw, kernel, stride, dilation
-        self.stride, self.canvas_hw, self.grid_hw = (sh, sw), (Hc, Wc), tuple(grid_hw)
-        self.n_images = n_images
-        self.phases = sh * sw
-        Ph, Pw = -(-Hc // sh), -(-Wc // sw)
-        # d i = s q + r: tap i lands on phase r, q rows further down the plane
-        self.taps = [(i, j, ((dh * i) % sh) * sw + (dw * j) % sw, (dh * i) // sh, (dw * j) // sw)
-                     for i in range(kh) for j in range(kw)]
-        self.flat = Ph * Pw <= _MAX_GRID_WASTE * grid_hw[0] * grid_hw[1]
-        if self.flat and image_box is not None:
-            top, left, H, W = image_box
-            Ph = self._shared_padding_extent(Ph, H, top, sh, [(dh * i) for i in range(kh)], grid_hw[0])
-            Pw = self._shared_padding_extent(Pw, W, left, sw, [(dw * j) for j in range(kw)], grid_hw[1])
-        self.plane_hw = (Ph, Pw)
-        self.cols_hw = (Ph, Pw) if self.flat else self.grid_hw
-        # room after the last image for the shifted reads of the (dropped) last positions
-        self.slack = ((dh * (kh - 1)) // sh) * Pw + (dw * (kw - 1)) // sw
-
-    def _shared_padding_extent(self, extent: int, size: int, offset: int, s: int, reach: list, grid: int) -> int:
-        """Shortest plane extent (rows or columns) when neighbours share their zero padding.
-
-        With the flat layout a read past the end of a plane row continues on the next
-        row (past the last row: on the next image's first row).  That is harmless when
-        it lands in the next row's leading padding (zero for a gather; never read back
-        for a scatter), so the trailing padding need not be stored: a row only has to
-        hold the grid and its data, ``grid, u0 + n <= P``, and every grid position ``a < grid`` must
-        reach at most ``q`` beyond it with ``a + q - P < u0`` (``u0`` = first data row of
-        that phase).  For a 3x3 kernel with padding 1 on 28x28 this stores 29x29 values
-        per image instead of 30x30.
-        """
-        first = {r: (u0, n) for r, _, u0, n in self._phase_slices(size, offset, s)}
-        need = max([grid] + [u0 + n for u0, n in first.values()])  # room for the grid and the data
-        for d_i in reach:  # d i = s q + r
-            r, q = d_i % s, d_i // s
-            if r in first:
-                need = max(need, grid + q - first[r][0])
-        return min(extent, need)
-
-    def new_planes(self, channels: int, dtype) -> np.ndarray:
-        """Uninitialised planes, shape (phases, C, N P_h P_w + slack); see :meth:`clear`."""
-        Ph, Pw = self.plane_hw
-        return np.empty((self.phases, channels, self.n_images * Ph * Pw + self.slack), dtype=dtype)
-
-    def clear(self, planes: np.ndarray, start: int, n: int) -> None:
-        """Zero the planes of images ``start .. start + n`` (and the slack after the last image)."""
-        size = self.plane_hw[0] * self.plane_hw[1]
-        stop = (start + n) * size if start + n < self.n_images else planes.shape[2]
-        planes[:, :, start * size: stop] = 0
-
-    def _plane_view(self, planes: np.ndarray) -> np.ndarray:
-        Ph, Pw = self.plane_hw
-        # (phases, C, N P + slack) -> (phases, C, N, P_h, P_w)
-        return planes[:, :, : self.n_images * Ph * Pw].reshape(planes.shape[:2] + (self.n_images, Ph, Pw))
-
-    def _phase_slices(self, size: int, offset: int, s: int):
-        """For each phase r: the image rows h = h0, h0 + s, ... with (offset + h) % s == r."""
-        for r in range(s):
-            h0 = (r - offset) % s
-            count = len(range(h0, size, s))
-            if count:
-                yield r, slice(h0, size, s), (offset + h0 - r) // s, count
-
-    def put_images(self, images: np.ndarray, planes: np.ndarray, start: int, top: int, left: int) -> None:
-        """Place (n, C, H, W) images (number ``start`` on) on the canvas at (top, left), zeros around.
-
-        canvas[top + h, left + w] lives in plane (r_h, r_w) at ((top + h) div s_h, (left + w) div s_w).
-        """
-        n, C, H, W = images.shape
-        sh, sw = self.stride
-        self.clear(planes, start, n)
-        view = self._plane_view(planes)[:, :, start: start + n]  # (phases, C, n, P_h, P_w)
-        chw_first = images.transpose(1, 0, 2, 3)  # (C, n, H, W)
-        for rh, rows, u0, nu in self._phase_slices(H, top, sh):
-            for rw, cols, v0, nv in self._phase_slices(W, left, sw):
-                view[rh * sw + rw, :, :, u0: u0 + nu, v0: v0 + nv] = chw_first[:, :, rows, cols]
-
-    def get_images(self, planes: np.ndarray, out: np.ndarray, start: int, top: int, left: int) -> None:
-        """Read the (n, C, H, W) images ``out`` (number ``start`` on) at (top, left) back from the planes."""
-        n, C, H, W = out.shape
-        sh, sw = self.stride
-        view = self._plane_view(planes)[:, :, start: start + n]
-        chw_first = out.transpose(1, 0, 2, 3)
-        for rh, rows, u0, nu in self._phase_slices(H, top, sh):
-            for rw, cols, v0, nv in self._phase_slices(W, left, sw):
-                chw_first[:, :, rows, cols] = view[rh * sw + rw, :, :, u0: u0 + nu, v0: v0 + nv]
-
-    def embed(self, values: np.ndarray) -> np.ndarray:
-        """(n, C, gh, gw) values at the grid positions -> (C, n Ch Cw) columns, zeros elsewhere."""
-        n, C, gh, gw = values.shape
-        Ch, Cw = self.cols_hw
-        out = np.empty((C, n, Ch, Cw), dtype=values.dtype)
-        if (Ch, Cw) != (gh, gw):
-            out[:, :, gh:] = 0
-            out[:, :, :gh, gw:] = 0
-        out[:, :, :gh, :gw] = values.transpose(1, 0, 2, 3)
-        return out.reshape(C, -1)
-
-    def extract(self, columns: np.ndarray, out: np.ndarray) -> None:
-        """(C, n Ch Cw) columns -> ``out`` of shape (n, C, gh, gw), dropping the extra positions."""
-        n, C, gh, gw = out.shape
-        Ch, Cw = self.cols_hw
-        out[...] = columns.reshape(C, n, Ch, Cw)[:, :, :gh, :gw].transpose(1, 0, 2, 3)
-
-    def gather(self, planes: np.ndarray, start: int, n: int, cols: np.ndarray) -> None:
-        """im2col of images ``start .. start + n``: cols[c, i, j, p] = input seen by tap (i, j) at p."""
-        Ph, Pw = self.plane_hw
-        if self.flat:
-            L, base = n * Ph * Pw, start * Ph * Pw
-            for i, j, phase, qh, qw in self.taps:
-                off = base + qh * Pw + qw
-                cols[:, i, j] = planes[phase, :, off: off + L]
-            return
-        gh, gw = self.grid_hw
-        view = self._plane_view(planes)
-        for i, j, phase, qh, qw in self.taps:
-            cols[:, i, j].reshape(-1, n, gh, gw)[...] = view[phase, :, start: start + n, qh: qh + gh, qw: qw + gw]
-
-    def scatter_add(self, cols: np.ndarray, planes: np.ndarray, start: int, n: int) -> None:
-        """col2im of images ``start .. start + n``: add each tap's column back where it was read."""
-        Ph, Pw = self.plane_hw
-        if self.flat:
-            L, base = n * Ph * Pw, start * Ph * Pw
-            for i, j, phase, qh, qw in self.taps:
-                off = qh * Pw + qw
-                # the last `off` positions are dropped ones (zero gradient) that would spill
-                # into the next chunk: leaving them out keeps chunks disjoint (thread-safe)
-                if off < L:  # (a tap may reach past a whole chunk of tiny planes)
-                    planes[phase, :, base + off: base + L] += cols[:, i, j, : L - off]
-            return
-        gh, gw = self.grid_hw
-        view = self._plane_view(planes)
-        for i, j, phase, qh, qw in self.taps:
-            view[phase, :, start: start + n, qh: qh + gh, qw: qw + gw] += cols[:, i, j].reshape(-1, n, gh, gw)
-
-    def chunks(self, n_images: int, rows: int, itemsize: int):
-        """Split the batch so that one (rows, n Ch Cw) block of columns is about _CHUNK_BYTES."""
-        per_image = rows * self.cols_hw[0] * self.cols_hw[1] * itemsize
-        step = max(1, min(n_images, _CHUNK_BYTES // max(per_image, 1)))
-        for start in range(0, n_images, step):
-            yield start, min(step, n_images - start)
+def _conv_transpose2d_backward_plain(x, weight, grad_out, padding, output_padding, stride, dilation, groups):
+    """ConvTranspose2d backward: ``(dL/dx, dL/dW, dL/db)``; its input gradient is a convolution."""
+    N, C, H, W = x.shape
+    _, Og, kh, kw = weight.shape
+    G, O = groups, Og * groups
+    (ph, pw) = padding
+    Hc, Wc = _transpose_canvas_hw((H, W), (kh, kw), stride, dilation, output_padding)
+    # undo the crop: dL/dcanvas is dY placed at (p_h, p_w), zeros around it
+    g_canvas = np.zeros((N, O, Hc, Wc), dtype=grad_out.dtype)
+    g_canvas[:, :, ph: Hc - ph, pw: Wc - pw] = grad_out
+    # every canvas value each input pixel's stamp touched: im2col, (G, O/G kh kw, N H W)
+    cols = im2col(g_canvas, (kh, kw), stride, dilation, (H, W)).reshape(G, -1, N * H * W)
+    Wm = weight.reshape(G, C // G, -1)  # (G, C/G, O/G kh kw)
+    # dL/dx = W cols      (G, C/G, O/G kh kw) @ (G, O/G kh kw, N H W) -> (C, N, H, W)
+    dx = np.matmul(Wm, cols).reshape(C, N, H, W).transpose(1, 0, 2, 3)
+    # dL/dW = x cols^T      (G, C/G, N H W) @ (G, N H W, O/G kh kw)
+    xg = x.transpose(1, 0, 2, 3).reshape(G, C // G, -1)
+    dW = np.matmul(xg, cols.transpose(0, 2, 1)).reshape(weight.shape)
+    # dL/db_o = sum_{n, h, w} dY[n, o, h, w]
+    return dx, dW, grad_out.sum(axis=(0, 2, 3))
 
 
 # ----------------------------------------------------------------------------------
@@ -520,72 +381,29 @@ class Conv2d(Module):
     def forward(self, x: Any) -> np.ndarray:
         x = as_float_array(x)
         _check_input(x, self.in_channels, "Conv2d")
-        N, C, H, W = x.shape
-        top, bottom, left, right = self._pads()
-        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
-        Hp, Wp = H + top + bottom, W + left + right
+        H, W = x.shape[2:]
+        pads = self._pads()
+        (kh, kw), (dh, dw) = self.kernel_size, self.dilation
         # H_out = floor((H + 2p - d (k - 1) - 1) / s) + 1
-        ho = (Hp - dh * (kh - 1) - 1) // sh + 1
-        wo = (Wp - dw * (kw - 1) - 1) // sw + 1
+        ho, wo = _conv_output_hw((H, W), pads, self.kernel_size, self.stride, self.dilation)
         if ho < 1 or wo < 1:
+            Hp, Wp = H + pads[0] + pads[1], W + pads[2] + pads[3]
             raise ValueError(f"Conv2d: input of size {(H, W)} (padded {(Hp, Wp)}) is smaller than the "
                              f"dilated kernel {(dh * (kh - 1) + 1, dw * (kw - 1) + 1)}")
-        G, O = self.groups, self.out_channels
-        plan = _TapPlan((Hp, Wp), (kh, kw), (sh, sw), (dh, dw), (ho, wo), N, image_box=(top, left, H, W))
-        chunks = list(plan.chunks(N, C * kh * kw, x.itemsize))
-        planes = plan.new_planes(C, x.dtype)  # the padded input, (phases, C, N P + slack)
-        _run_chunks(lambda start, n: plan.put_images(x[start: start + n], planes, start, top, left), chunks)
-        Wm = self.weight.data.astype(x.dtype, copy=False).reshape(G, O // G, -1)  # (G, O/G, C/G kh kw)
-        bias = None if self.bias is None else self.bias.data.astype(x.dtype, copy=False)[:, None, None]
-        y = np.empty((N, O, ho, wo), dtype=x.dtype)
-        ch, cw = plan.cols_hw
-
-        def work(start: int, n: int) -> None:
-            cols = np.empty((C, kh, kw, n * ch * cw), dtype=x.dtype)
-            plan.gather(planes, start, n, cols)
-            # Y = W cols        (G, O/G, C/G kh kw) @ (G, C/G kh kw, L) -> (G, O/G, L)
-            out = _grouped_matmul(Wm, cols.reshape(G, -1, n * ch * cw))
-            plan.extract(out.reshape(O, -1), y[start: start + n])
-            if bias is not None:
-                y[start: start + n] += bias
-
-        _run_chunks(work, chunks)
-        self._cache = (x.shape, (top, left), plan, planes)
+        weight = self.weight.data.astype(x.dtype, copy=False)
+        bias = None if self.bias is None else self.bias.data.astype(x.dtype, copy=False)
+        # the same as _conv2d_plain(x, weight, bias, pads, ...), by the fast plan
+        y, self._cache = _kernels.conv2d_forward(x, weight, bias, pads, self.stride, self.dilation,
+                                                 self.groups, (ho, wo))
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x_shape, (top, left), plan, planes = self._cached()
-        N, C, H, W = x_shape
-        G, O = self.groups, self.out_channels
-        kh, kw = self.kernel_size
-        dtype = planes.dtype
-        g = np.asarray(grad_out, dtype=dtype)
-        Wm = self.weight.data.astype(dtype, copy=False).reshape(G, O // G, -1)
-        d_planes = plan.new_planes(C, dtype)
-        dx = np.empty(x_shape, dtype=dtype)
-        ch, cw = plan.cols_hw
-
-        def work(start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-            L = n * ch * cw
-            cols = np.empty((C, kh, kw, L), dtype=dtype)
-            plan.gather(planes, start, n, cols)  # recomputed: cheaper than keeping them all
-            # dY on the column grid, zero at the dropped positions: (G, O/G, L)
-            g_chunk = plan.embed(g[start: start + n]).reshape(G, O // G, L)
-            # dL/dcols = W^T dY      (G, C/G kh kw, O/G) @ (G, O/G, L)
-            d_cols = _grouped_matmul(Wm.transpose(0, 2, 1), g_chunk)
-            plan.clear(d_planes, start, n)
-            plan.scatter_add(d_cols.reshape(C, kh, kw, L), d_planes, start, n)
-            # dL/dx is the gradient on the un-padded part of the canvas
-            plan.get_images(d_planes, dx[start: start + n], start, top, left)
-            # this chunk's share of dL/dW = dY cols^T      (G, O/G, L) @ (G, L, C/G kh kw)
-            dW = _grouped_matmul_nt(g_chunk, cols.reshape(G, -1, L))
-            # and of dL/db_o = sum_{n, a, b} dY[n, o, a, b]
-            return dW, g[start: start + n].sum(axis=(0, 2, 3))
-
-        parts = _run_chunks(work, plan.chunks(N, C * kh * kw, g.itemsize))
-        self.weight.accumulate_grad(sum(dW for dW, _ in parts).reshape(self.weight.shape))
+        cache = self._cached()
+        # the same as _conv2d_backward_plain, by the fast plan
+        dx, dW, db = _kernels.conv2d_backward(cache, self.weight.data, grad_out)
+        self.weight.accumulate_grad(dW)
         if self.bias is not None:
-            self.bias.accumulate_grad(sum(db for _, db in parts))
+            self.bias.accumulate_grad(db)
         return dx
 
 
@@ -656,72 +474,26 @@ class ConvTranspose2d(Module):
     def forward(self, x: Any) -> np.ndarray:
         x = as_float_array(x)
         _check_input(x, self.in_channels, "ConvTranspose2d")
-        N, C, H, W = x.shape
-        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
-        (ph, pw), (oph, opw) = self.padding, self.output_padding
+        H, W = x.shape[2:]
+        (ph, pw) = self.padding
         # the full canvas every stamped kernel lands on, before cropping the padding
-        Hc = (H - 1) * sh + dh * (kh - 1) + 1 + oph
-        Wc = (W - 1) * sw + dw * (kw - 1) + 1 + opw
+        Hc, Wc = _transpose_canvas_hw((H, W), self.kernel_size, self.stride, self.dilation, self.output_padding)
         # H_out = (H - 1) s - 2p + d (k - 1) + output_padding + 1
-        ho, wo = Hc - 2 * ph, Wc - 2 * pw
-        if ho < 1 or wo < 1:
+        if Hc - 2 * ph < 1 or Wc - 2 * pw < 1:
             raise ValueError(f"ConvTranspose2d: the padding {self.padding} leaves an empty output "
                              f"for input size {(H, W)}")
-        G, O = self.groups, self.out_channels
-        plan = _TapPlan((Hc, Wc), (kh, kw), (sh, sw), (dh, dw), (H, W), N, image_box=(ph, pw, ho, wo))
-        Wm = self.weight.data.astype(x.dtype, copy=False).reshape(G, C // G, -1)  # (G, C/G, O/G kh kw)
-        bias = None if self.bias is None else self.bias.data.astype(x.dtype, copy=False)[:, None, None]
-        canvas = plan.new_planes(O, x.dtype)
-        y = np.empty((N, O, ho, wo), dtype=x.dtype)
-
-        def work(start: int, n: int) -> None:
-            # each input pixel at its grid position: (G, C/G, L)
-            x_chunk = plan.embed(x[start: start + n]).reshape(G, C // G, -1)
-            # stamps = W^T x      (G, O/G kh kw, C/G) @ (G, C/G, L) -> (G, O/G kh kw, L)
-            stamps = _grouped_matmul(Wm.transpose(0, 2, 1), x_chunk)
-            plan.clear(canvas, start, n)
-            plan.scatter_add(stamps.reshape(O, kh, kw, -1), canvas, start, n)
-            # crop the padding: y[h, w] = canvas[h + p_h, w + p_w]
-            plan.get_images(canvas, y[start: start + n], start, ph, pw)
-            if bias is not None:
-                y[start: start + n] += bias
-
-        _run_chunks(work, plan.chunks(N, O * kh * kw, x.itemsize))
-        self._cache = (x, plan)
+        weight = self.weight.data.astype(x.dtype, copy=False)
+        bias = None if self.bias is None else self.bias.data.astype(x.dtype, copy=False)
+        # the same as _conv_transpose2d_plain(x, weight, bias, ...), by the fast plan
+        y, self._cache = _kernels.conv_transpose2d_forward(x, weight, bias, self.padding, self.stride,
+                                                           self.dilation, self.groups, (Hc, Wc))
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x, plan = self._cached()
-        N, C, H, W = x.shape
-        G, O = self.groups, self.out_channels
-        kh, kw = self.kernel_size
-        ph, pw = self.padding
-        dtype = x.dtype
-        g = np.asarray(grad_out, dtype=dtype)
-        chunks = list(plan.chunks(N, O * kh * kw, g.itemsize))
-        # undo the crop: the gradient on the canvas is dY placed at (p_h, p_w), zero around it
-        g_planes = plan.new_planes(O, dtype)
-        _run_chunks(lambda start, n: plan.put_images(g[start: start + n], g_planes, start, ph, pw), chunks)
-        Wm = self.weight.data.astype(dtype, copy=False).reshape(G, C // G, -1)
-        dx = np.empty(x.shape, dtype=dtype)
-        ch, cw = plan.cols_hw
-
-        def work(start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-            L = n * ch * cw
-            # every canvas value each input pixel's stamp touched: (O, kh, kw, L)
-            cols = np.empty((O, kh, kw, L), dtype=dtype)
-            plan.gather(g_planes, start, n, cols)
-            cols_g = cols.reshape(G, -1, L)  # (G, O/G kh kw, L)
-            # dL/dx = W cols        (G, C/G, O/G kh kw) @ (G, O/G kh kw, L) -> (C, L)
-            plan.extract(_grouped_matmul(Wm, cols_g).reshape(C, L), dx[start: start + n])
-            x_chunk = plan.embed(x[start: start + n]).reshape(G, C // G, L)
-            # this chunk's share of dL/dW = x cols^T      (G, C/G, L) @ (G, L, O/G kh kw)
-            dW = _grouped_matmul_nt(x_chunk, cols_g)
-            # and of dL/db_o = sum_{n, h, w} dY[n, o, h, w]
-            return dW, g[start: start + n].sum(axis=(0, 2, 3))
-
-        parts = _run_chunks(work, chunks)
-        self.weight.accumulate_grad(sum(dW for dW, _ in parts).reshape(self.weight.shape))
+        cache = self._cached()
+        # the same as _conv_transpose2d_backward_plain, by the fast plan
+        dx, dW, db = _kernels.conv_transpose2d_backward(cache, self.weight.data, grad_out)
+        self.weight.accumulate_grad(dW)
         if self.bias is not None:
-            self.bias.accumulate_grad(sum(db for _, db in parts))
+            self.bias.accumulate_grad(db)
         return dx
