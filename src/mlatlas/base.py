@@ -260,6 +260,39 @@ def check_random_state(random_state: Any) -> np.random.Generator:
     )
 
 
+def check_1d_array(x: Any, name: str, *, min_length: int = 1) -> np.ndarray:
+    """A finite float64 array of shape (n,), n >= ``min_length``; one row or column is flattened.
+
+    The one check of a 1-D sample or series (``mle``'s samples, ``ar``'s series).  Raises
+    ``TypeError`` for values that are not numbers and ``ValueError`` (naming ``name``)
+    for another shape, too few values or NaN/infinity.
+
+    Examples
+    --------
+    >>> check_1d_array([[1], [2], [3]], "y").tolist()
+    [1.0, 2.0, 3.0]
+    """
+    if x is None:
+        raise ValueError(f"{name} must be a 1-D array of numbers; got None.")
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a 1-D array of numbers; got {type(x).__name__} that cannot be "
+                        "converted to float.") from None
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array (or a single row or column); got an array of shape "
+                         f"{arr.shape}.")
+    if arr.shape[0] < min_length:
+        least = "one value" if min_length == 1 else f"{min_length} values"
+        raise ValueError(f"{name} must hold at least {least}; got {arr.shape[0]}.")
+    bad = int(np.count_nonzero(~np.isfinite(arr)))
+    if bad:
+        raise ValueError(f"{name} must be finite; got {bad} NaN or infinite value(s).")
+    return arr
+
+
 def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
     """The one check of ``sample_weight``: a fresh float64 vector of ``n_samples`` weights.
 

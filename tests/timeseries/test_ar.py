@@ -200,6 +200,22 @@ def test_bad_parameters(params, error, words):
         AutoRegressive(**params).fit(SERIES["nile"])
 
 
+def test_series_and_samples_share_one_check():
+    """AR's series and MLE's samples are checked by the same function: same rules, same words."""
+    from mlatlas.probability import mle
+
+    for bad in (np.ones((3, 2)), [1.0, np.inf, 2.0], []):
+        with pytest.raises(ValueError) as ar_error:
+            AutoRegressive(lags=1).fit(bad)
+        with pytest.raises(ValueError) as mle_error:
+            mle("normal", bad)
+        assert str(ar_error.value).replace("y ", "x ", 1) == str(mle_error.value)
+    # one row or one column is a series
+    column = AutoRegressive(lags=2).fit(SERIES["nile"][:, None])
+    row = AutoRegressive(lags=2).fit(SERIES["nile"][None, :])
+    np.testing.assert_array_equal(column.params_, row.params_)
+
+
 def test_bad_input_series():
     model = AutoRegressive(lags=2)
     with pytest.raises(ValueError, match="1-D"):

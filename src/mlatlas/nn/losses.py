@@ -73,10 +73,32 @@ class _Loss(Module):
     def __call__(self, pred: Any, target: Any) -> Any:
         return self.forward(pred, target)
 
-    def _scale_grad(self, grad: np.ndarray, grad_out: Any, per_item_shape: tuple[int, ...]) -> np.ndarray:
-        """Multiply the gradient of the reduced loss by the upstream gradient ``grad_out``."""
+    def _reduce(self, losses: np.ndarray, denom: float | None = None) -> Any:
+        """The returned loss: every l_i ("none"), sum_i l_i ("sum") or sum_i l_i / denom ("mean").
+
+        ``denom`` is the number of terms unless given (a weighted cross-entropy divides by
+        the summed weight of its targets).
+        """
+        if self.reduction == "none":
+            return losses
+        total = losses.sum()
+        if self.reduction == "sum":
+            return total
+        # mean: sum_i l_i / denom
+        return total / losses.dtype.type(losses.size if denom is None else denom)
+
+    def _reduce_grad(self, grad: np.ndarray, grad_out: Any, per_item_shape: tuple[int, ...],
+                     denom: float) -> np.ndarray:
+        """dL/dpred from the gradient of the terms: divided by ``denom`` for "mean", times ``grad_out``.
+
+        ``grad_out`` is the upstream gradient: one number, or (reduction "none") one per
+        loss term, shaped as ``per_item_shape`` against ``grad``.
+        """
+        if self.reduction == "mean":
+            # d(sum_i l_i / denom) = (1 / denom) d(sum_i l_i)
+            grad = grad / grad.dtype.type(denom)
         if grad_out is None:
-            if self.reduction == "none" and grad.size != 1:
+            if self.reduction == "none" and int(np.prod(per_item_shape)) != 1:
                 raise ValueError("backward(grad_out) needs the gradient of each loss when reduction='none'")
             return grad
         g = np.asarray(to_numpy(grad_out), dtype=grad.dtype)
@@ -119,21 +141,13 @@ class MSELoss(_Loss):
         c = 0.5 if self.half else 1.0
         self._cache = (diff, pred.shape)
         # l = c (pred - target)^2
-        elementwise = c * diff * diff
-        if self.reduction == "none":
-            return elementwise
-        if self.reduction == "sum":
-            return elementwise.sum()
-        return elementwise.mean()
+        return self._reduce(c * diff * diff)
 
     def backward(self, grad_out: Any = None) -> np.ndarray:
         diff, pred_shape = self._cached()
         c = 0.5 if self.half else 1.0
         # dl/dpred = 2 c (pred - target)
-        grad = (2 * c) * diff
-        if self.reduction == "mean":
-            grad = grad / diff.size
-        grad = self._scale_grad(grad, grad_out, diff.shape)
+        grad = self._reduce_grad((2 * c) * diff, grad_out, diff.shape, diff.size)
         if grad.shape != pred_shape:  # the target broadcast pred: fold the gradient back
             grad = _unbroadcast(grad, pred_shape)
         return grad
@@ -235,23 +249,15 @@ class CrossEntropyLoss(_Loss):
         if self.reduction == "none":
             out = per_row.reshape(rows_shape)
             return out[0] if unbatched else out
-        total = per_row.sum()
-        if self.reduction == "sum":
-            return total
-        return total / pred.dtype.type(denom)
+        return self._reduce(per_row, denom)
 
     def backward(self, grad_out: Any = None) -> np.ndarray:
         a, logp, denom, pred_shape, rows_shape, unbatched = self._cached()
         p = np.exp(logp)
         # dl_i/dz_i = (sum_k a_ik) softmax(z_i) - a_i
         grad = a.sum(axis=1, keepdims=True) * p - a
-        if self.reduction == "mean":
-            grad = grad / grad.dtype.type(denom)
-        if grad_out is None and self.reduction == "none" and grad.shape[0] != 1:
-            raise ValueError("backward(grad_out) needs the gradient of each loss when reduction='none'")
-        if grad_out is not None:
-            g = np.asarray(to_numpy(grad_out), dtype=grad.dtype)
-            grad = grad * (g.reshape(-1, 1) if self.reduction == "none" else g)
+        # one loss per row: grad_out (reduction "none") has one value per row
+        grad = self._reduce_grad(grad, grad_out, (grad.shape[0], 1), denom)
         # (R, C) -> (N, d..., C) -> (N, C, d...)
         grad = np.moveaxis(grad.reshape(rows_shape + (a.shape[1],)), -1, 1)
         return grad[0] if unbatched else grad
@@ -303,11 +309,7 @@ class BCEWithLogitsLoss(_Loss):
         if w is not None:
             elementwise = elementwise * w
         self._cache = (x, y, lw, w)
-        if self.reduction == "none":
-            return elementwise
-        if self.reduction == "sum":
-            return elementwise.sum()
-        return elementwise.mean()
+        return self._reduce(elementwise)
 
     def backward(self, grad_out: Any = None) -> np.ndarray:
         x, y, lw, w = self._cached()
@@ -318,7 +320,5 @@ class BCEWithLogitsLoss(_Loss):
         grad = (1 - y) - lw * sig_neg
         if w is not None:
             grad = grad * w
-        if self.reduction == "mean":
-            grad = grad / x.size
-        grad = self._scale_grad(grad, grad_out, x.shape)
+        grad = self._reduce_grad(grad, grad_out, x.shape, x.size)
         return np.broadcast_to(grad, x.shape).copy() if grad.shape != x.shape else grad

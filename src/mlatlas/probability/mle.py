@@ -55,7 +55,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from scipy import special
 
-from ..base import check_option, max_abs, overflow_safe_scale
+from ..base import check_1d_array, check_option, max_abs, overflow_safe_scale
 
 __all__ = ["MLEResult", "mle", "mle_numeric", "log_likelihood", "DISTRIBUTIONS"]
 
@@ -152,24 +152,6 @@ class MLEResult:
 # ---------------------------------------------------------------------------
 
 
-def _as_float_sample(x: Any, distribution: str) -> np.ndarray:
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"x must be an array of numbers for the {distribution} distribution; got values "
-            "that cannot be converted to float."
-        ) from None
-    arr = arr.ravel() if arr.ndim == 2 and 1 in arr.shape else arr
-    if arr.ndim != 1:
-        raise ValueError(f"x must be a 1-D sample; got an array of shape {arr.shape}.")
-    if arr.shape[0] == 0:
-        raise ValueError("x must hold at least one observation; got an empty array.")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("x contains NaN or infinity.")
-    return arr
-
-
 def _support_error(distribution: str, expected: str, x: np.ndarray, bad: np.ndarray) -> ValueError:
     example = x[bad][0]
     return ValueError(
@@ -203,14 +185,14 @@ def log_likelihood(distribution: str, x: Any, **params: Any) -> Any:
         )
     if distribution == "categorical":
         p = np.asarray(params["p"], dtype=float)
-        codes = _as_float_sample(x, distribution)
+        codes = check_1d_array(x, "x")
         bad = (codes < 0) | (codes >= p.shape[-1]) | (codes != np.round(codes))
         if bad.any():
             raise _support_error(distribution, f"integer codes 0..{p.shape[-1] - 1} indexing p", codes, bad)
         counts = np.bincount(codes.astype(int), minlength=p.shape[-1])
         # l = sum_k n_k log p_k  (0 log 0 = 0)
         return np.sum(special.xlogy(counts, p), axis=-1)
-    x = _as_float_sample(x, distribution)
+    x = check_1d_array(x, "x")
     n = x.shape[0]
     if distribution == "normal":
         mu, sigma = np.asarray(params["mu"], float), np.asarray(params["sigma"], float)
@@ -391,7 +373,7 @@ def mle(distribution: str, x: Any) -> MLEResult:
     check_option(distribution, "distribution", DISTRIBUTIONS)
     if distribution == "categorical":
         return _categorical(x)
-    x = _as_float_sample(x, distribution)
+    x = check_1d_array(x, "x")
     n = x.shape[0]
     if distribution in _SCALE_POWERS:
         # the information holds up to fourth powers of the data (sigma^4 for the normal)

@@ -70,7 +70,7 @@ from scipy import stats
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import check_option, check_random_state, check_scalar_param, max_abs
+from ..base import check_1d_array, check_option, check_random_state, check_scalar_param, max_abs
 
 __all__ = ["AutoRegressive", "ARForecast", "OrderSelection", "select_order", "pacf", "acovf"]
 
@@ -82,26 +82,6 @@ CRITERIA = ("aic", "bic", "hqic")
 # ---------------------------------------------------------------------------
 # Pure numeric pieces
 # ---------------------------------------------------------------------------
-
-
-def _check_series(y: Any, name: str = "y") -> np.ndarray:
-    """A finite float series of shape (n,); a single column (n, 1) is flattened."""
-    if y is None:
-        raise ValueError(f"{name} must be a 1-D array of numbers; got None.")
-    try:
-        arr = np.asarray(y, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be a 1-D array of numbers; got {type(y).__name__} that cannot be "
-            "converted to float."
-        ) from None
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D series (or one column); got an array of shape {arr.shape}.")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinity; an AR model needs a complete finite series.")
-    return arr
 
 
 def _deterministic(trend: str, times: np.ndarray) -> np.ndarray:
@@ -197,7 +177,7 @@ def acovf(y: Any, nlags: int, demean: bool = True) -> np.ndarray:
     >>> acovf([1.0, 2.0, 3.0], 1).round(4).tolist()
     [0.6667, 0.0]
     """
-    x = _check_series(y)
+    x = check_1d_array(y, "y")
     nlags = check_scalar_param(nlags, "nlags", kind=numbers.Integral, low=0, high=x.shape[0] - 1)
     if demean:
         x = x - x.mean()
@@ -248,7 +228,7 @@ def pacf(y: Any, nlags: int, method: str = "yule-walker") -> np.ndarray:
     >>> bool(abs(pacf(y, 3)[1] - 0.7) < 0.05)
     True
     """
-    x = _check_series(y)
+    x = check_1d_array(y, "y")
     check_option(method, "method", ("yule-walker", "ols"))
     n = x.shape[0]
     nlags = check_scalar_param(nlags, "nlags", kind=numbers.Integral, low=1, high=max(n // 2, 1))
@@ -382,7 +362,7 @@ class AutoRegressive(BaseEstimator):
         self._validate_params()
         if X is not None:
             raise ValueError("X must be None: AutoRegressive models the series y alone (no exogenous regressors).")
-        y = _check_series(y)
+        y = check_1d_array(y, "y")
         p, k_trend = int(self.lags), self._k_trend
         n_coef = k_trend + p
         if y.shape[0] - p < max(n_coef, 1):
@@ -651,7 +631,7 @@ def select_order(y: Any, max_lag: int, ic: str = "aic", trend: str = "c") -> Ord
     >>> select_order(simulate_ar([0.6, -0.3], 1000, random_state=0), 6, ic="bic").lags
     2
     """
-    y = _check_series(y)
+    y = check_1d_array(y, "y")
     max_lag = check_scalar_param(max_lag, "max_lag", kind=numbers.Integral, low=0)
     check_option(ic, "ic", CRITERIA)
     check_option(trend, "trend", TRENDS)
