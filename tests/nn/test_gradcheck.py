@@ -105,3 +105,16 @@ def test_gradcheck_on_a_custom_module(rng):
             return 2 * self._x * grad_out
 
     assert gradcheck(Square(), rng.standard_normal((3, 3))).ok
+
+
+def test_parameters_that_are_views_are_perturbed_in_place():
+    """An MLP's weights are transposed views of its coefficient arrays (not contiguous)."""
+    from mlatlas.nn.mlp import network_from_weights
+
+    rng = np.random.default_rng(0)
+    coefs, intercepts = [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))], [rng.normal(size=4), rng.normal(size=2)]
+    net = network_from_weights(coefs, intercepts, "tanh")
+    assert not net[0].weight.data.flags["C_CONTIGUOUS"]
+    # a copy perturbed instead of the weights would give numeric gradients of 0: a mismatch
+    report = gradcheck(net, rng.normal(size=(5, 3)))
+    assert report.ok and [row["name"] for row in report.rows][1:] == ["0.weight", "0.bias", "2.weight", "2.bias"]

@@ -299,7 +299,44 @@ def _configure_geometry(layer, in_channels, out_channels, kernel_size, stride, d
     layer.dilation = _pair(dilation, "dilation", 1)
 
 
-class Conv2d(Module):
+class _ConvLayer(Module):
+    """What Conv2d and ConvTranspose2d share: their parameters and the backward pass."""
+
+    #: the fast backward of the layer, ``(cache, weight, grad_out) -> (dL/dx, dL/dW, dL/db)``
+    _fast_backward: Any = None
+
+    def _check_padding_mode(self, padding_mode: str) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f"padding_mode must be 'zeros' (the only one implemented), got {padding_mode!r}")
+        self.padding_mode = padding_mode
+
+    def _init_parameters(self, weight_shape, bias, device, dtype, random_state) -> None:
+        """U(+-1/sqrt(fan_in)) weights and bias, PyTorch's fan_in = weight.size(1) kh kw."""
+        dt = check_device_dtype(device, dtype)
+        rng = check_random_state(random_state)
+        fan_in = int(np.prod(weight_shape[1:]))
+        self.weight = Parameter(init_uniform(rng, weight_shape, fan_in, dt))
+        if bias:
+            self.bias = Parameter(init_uniform(rng, (self.out_channels,), fan_in, dt))
+        else:
+            self.register_parameter("bias", None)
+
+    def _parameters_as(self, dtype) -> tuple[np.ndarray, np.ndarray | None]:
+        """The weight and the bias (or None) in the input's dtype."""
+        bias = None if self.bias is None else self.bias.data.astype(dtype, copy=False)
+        return self.weight.data.astype(dtype, copy=False), bias
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        cache = self._cached()
+        # the same as the layer's _..._backward_plain, by the fast plan
+        dx, dW, db = self._fast_backward(cache, self.weight.data, grad_out)
+        self.weight.accumulate_grad(dW)
+        if self.bias is not None:
+            self.bias.accumulate_grad(db)
+        return dx
+
+
+class Conv2d(_ConvLayer):
     """2-D convolution over (N, C, H, W) inputs, PyTorch's constructor and semantics.
 
     Parameters
@@ -331,24 +368,17 @@ class Conv2d(Module):
     ((4, 2, 5, 5), (4, 1, 5, 5))
     """
 
+    _fast_backward = staticmethod(_kernels.conv2d_backward)
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None,
                  *, random_state: Any = None) -> None:
         super().__init__()
-        if padding_mode != "zeros":
-            raise ValueError(f"padding_mode must be 'zeros' (the only one implemented), got {padding_mode!r}")
-        self.padding_mode = padding_mode
+        self._check_padding_mode(padding_mode)
         self._configure(in_channels, out_channels, kernel_size, stride, padding, dilation, groups)
-        dt = check_device_dtype(device, dtype)
-        rng = check_random_state(random_state)
-        kh, kw = self.kernel_size
-        fan_in = (in_channels // groups) * kh * kw
-        self.weight = Parameter(init_uniform(rng, (out_channels, in_channels // groups, kh, kw), fan_in, dt))
-        if bias:
-            self.bias = Parameter(init_uniform(rng, (out_channels,), fan_in, dt))
-        else:
-            self.register_parameter("bias", None)
+        self._init_parameters((out_channels, in_channels // groups) + self.kernel_size, bias, device, dtype,
+                              random_state)
 
     def _configure(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups) -> None:
         _configure_geometry(self, in_channels, out_channels, kernel_size, stride, dilation, groups)
@@ -390,24 +420,14 @@ class Conv2d(Module):
             Hp, Wp = H + pads[0] + pads[1], W + pads[2] + pads[3]
             raise ValueError(f"Conv2d: input of size {(H, W)} (padded {(Hp, Wp)}) is smaller than the "
                              f"dilated kernel {(dh * (kh - 1) + 1, dw * (kw - 1) + 1)}")
-        weight = self.weight.data.astype(x.dtype, copy=False)
-        bias = None if self.bias is None else self.bias.data.astype(x.dtype, copy=False)
+        weight, bias = self._parameters_as(x.dtype)
         # the same as _conv2d_plain(x, weight, bias, pads, ...), by the fast plan
         y, self._cache = _kernels.conv2d_forward(x, weight, bias, pads, self.stride, self.dilation,
                                                  self.groups, (ho, wo))
         return y
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        cache = self._cached()
-        # the same as _conv2d_backward_plain, by the fast plan
-        dx, dW, db = _kernels.conv2d_backward(cache, self.weight.data, grad_out)
-        self.weight.accumulate_grad(dW)
-        if self.bias is not None:
-            self.bias.accumulate_grad(db)
-        return dx
 
-
-class ConvTranspose2d(Module):
+class ConvTranspose2d(_ConvLayer):
     """2-D transposed convolution (the gradient of :class:`Conv2d` w.r.t. its input).
 
     Output size: ``H_out = (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1``.
@@ -437,25 +457,17 @@ class ConvTranspose2d(Module):
     (1, 2, 14, 14)
     """
 
+    _fast_backward = staticmethod(_kernels.conv_transpose2d_backward)
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
                  dilation: Any = 1, padding_mode: str = "zeros", device: Any = None, dtype: Any = None,
                  *, random_state: Any = None) -> None:
         super().__init__()
-        if padding_mode != "zeros":
-            raise ValueError(f"padding_mode must be 'zeros' for ConvTranspose2d, got {padding_mode!r}")
-        self.padding_mode = padding_mode
+        self._check_padding_mode(padding_mode)
         self._configure(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, dilation)
-        dt = check_device_dtype(device, dtype)
-        rng = check_random_state(random_state)
-        kh, kw = self.kernel_size
-        # PyTorch's fan_in for a (in, out/groups, kh, kw) weight is size(1) * kh * kw
-        fan_in = (out_channels // groups) * kh * kw
-        self.weight = Parameter(init_uniform(rng, (in_channels, out_channels // groups, kh, kw), fan_in, dt))
-        if bias:
-            self.bias = Parameter(init_uniform(rng, (out_channels,), fan_in, dt))
-        else:
-            self.register_parameter("bias", None)
+        self._init_parameters((in_channels, out_channels // groups) + self.kernel_size, bias, device, dtype,
+                              random_state)
 
     def _configure(self, in_channels, out_channels, kernel_size, stride, padding, output_padding,
                    groups, dilation) -> None:
@@ -482,18 +494,8 @@ class ConvTranspose2d(Module):
         if Hc - 2 * ph < 1 or Wc - 2 * pw < 1:
             raise ValueError(f"ConvTranspose2d: the padding {self.padding} leaves an empty output "
                              f"for input size {(H, W)}")
-        weight = self.weight.data.astype(x.dtype, copy=False)
-        bias = None if self.bias is None else self.bias.data.astype(x.dtype, copy=False)
+        weight, bias = self._parameters_as(x.dtype)
         # the same as _conv_transpose2d_plain(x, weight, bias, ...), by the fast plan
         y, self._cache = _kernels.conv_transpose2d_forward(x, weight, bias, self.padding, self.stride,
                                                            self.dilation, self.groups, (Hc, Wc))
         return y
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        cache = self._cached()
-        # the same as _conv_transpose2d_backward_plain, by the fast plan
-        dx, dW, db = _kernels.conv_transpose2d_backward(cache, self.weight.data, grad_out)
-        self.weight.accumulate_grad(dW)
-        if self.bias is not None:
-            self.bias.accumulate_grad(db)
-        return dx

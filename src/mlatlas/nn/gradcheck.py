@@ -64,6 +64,24 @@ def _objective(module: Module, x: np.ndarray, target: Any, R: np.ndarray) -> flo
     return float(np.sum(np.asarray(out) * R))
 
 
+def _central_differences(values: np.ndarray, objective, eps: float) -> np.ndarray:
+    """dL/dv_i ~ (L(v + eps e_i) - L(v - eps e_i)) / (2 eps) for every element of ``values``.
+
+    ``values`` is perturbed in place (any layout, views included), one element at a
+    time, and restored.
+    """
+    grad = np.zeros(values.shape)
+    for idx in np.ndindex(*values.shape):
+        orig = values[idx]
+        values[idx] = orig + eps
+        plus = objective()
+        values[idx] = orig - eps
+        minus = objective()
+        values[idx] = orig
+        grad[idx] = (plus - minus) / (2 * eps)
+    return grad
+
+
 def gradcheck(module: Module, x: Any, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, *,
               target: Any = None, grad_out: Any = None, check_params: bool = True,
               raise_exception: bool = True, random_state: Any = 0) -> GradcheckReport:
@@ -125,28 +143,12 @@ def gradcheck(module: Module, x: Any, eps: float = 1e-6, atol: float = 1e-5, rto
             analytic[name] = np.zeros_like(p.data) if p.grad is None else p.grad.copy()
 
         # numeric gradients: central differences, one element at a time
-        numeric = {"input": np.zeros_like(x)}
-        for i in range(x.size):
-            idx = np.unravel_index(i, x.shape)
-            orig = x[idx]
-            x[idx] = orig + eps
-            plus = _objective(module, x, target, R)
-            x[idx] = orig - eps
-            minus = _objective(module, x, target, R)
-            x[idx] = orig
-            numeric["input"][idx] = (plus - minus) / (2 * eps)
+        def objective():
+            return _objective(module, x, target, R)
+
+        numeric = {"input": _central_differences(x, objective, eps)}
         for name, p in params:
-            num = np.zeros_like(p.data)
-            flat = p.data.reshape(-1)  # a view: perturb in place
-            for i in range(flat.size):
-                orig = flat[i]
-                flat[i] = orig + eps
-                plus = _objective(module, x, target, R)
-                flat[i] = orig - eps
-                minus = _objective(module, x, target, R)
-                flat[i] = orig
-                num.reshape(-1)[i] = (plus - minus) / (2 * eps)
-            numeric[name] = num
+            numeric[name] = _central_differences(p.data, objective, eps)
     finally:
         module.load_state_dict(saved_state)
         for (_, p), g in zip(module.named_parameters(), saved_grads):

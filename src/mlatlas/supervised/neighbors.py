@@ -235,7 +235,22 @@ class _KNeighborsBase(BaseEstimator):
         check_scalar_param(self.p, "p", kind=numbers.Real, low=1, allow_inf=True)
         check_scalar_param(self.n_jobs, "n_jobs", kind=numbers.Integral, low=1, allow_none=True)
 
-    def _fit_data(self, X) -> None:
+    def fit(self, X, y):
+        """Store the training set.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels (numbers or strings) for the classifier; targets, of shape
+            (n_samples,) or (n_samples, n_outputs), for the regressor.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X = self._validate_targets(X, y)
         n_samples = X.shape[0]
         if self.n_neighbors > n_samples:
             raise ValueError(
@@ -245,6 +260,7 @@ class _KNeighborsBase(BaseEstimator):
         self.X_fit_ = np.ascontiguousarray(X, dtype=np.float64)
         self.X_fit_sq_norms_ = _kernels.squared_row_norms(self.X_fit_)
         self.n_samples_fit_ = n_samples
+        return self
 
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
         """The k nearest training points of each query.
@@ -386,25 +402,12 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
     [[0.667, 0.333]]
     """
 
-    def fit(self, X, y):
-        """Store the training set.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Class labels (numbers or strings).
-
-        Returns
-        -------
-        self
-        """
-        self._check_params()
+    def _validate_targets(self, X, y):
         X, y = validate_data(self, X, y, dtype=np.float64, order="C")
         check_classification_targets(y)
+        # labels as positions in the sorted classes
         self.classes_, self.y_fit_ = np.unique(y, return_inverse=True)
-        self._fit_data(X)
-        return self
+        return X
 
     def predict_proba(self, X=None):
         """The share of each class among the k neighbours (weighted under "distance").
@@ -490,23 +493,10 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
     [0.5, 6.5]
     """
 
-    def fit(self, X, y):
-        """Store the training set.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-
-        Returns
-        -------
-        self
-        """
-        self._check_params()
+    def _validate_targets(self, X, y):
         X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True, multi_output=True)
         self.y_fit_ = np.asarray(y, dtype=np.float64)
-        self._fit_data(X)
-        return self
+        return X
 
     def predict(self, X=None):
         """Weighted mean target of the k neighbours.
