@@ -18,7 +18,7 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/mlatlas demo --out demo-output
+	$(BIN)/mlatlas demo --out demo-output --lang both
 
 # Two pytest workers on two cores: each keeps BLAS to one thread so they do not
 # oversubscribe the machine (results are unchanged; only contention goes away).
