@@ -80,6 +80,15 @@ SINGLE_THREAD_MAX_COMPONENTS = 256
 # ---------------------------------------------------------------------------
 
 
+def _codes(estimator, X, dictionary, max_iter, tol) -> np.ndarray:
+    """An estimator's ``transform``: the lasso codes of X, warning about unconverged rows."""
+    code, _, unconverged = sparse_encode(X, dictionary, float(estimator.alpha),
+                                         algorithm=estimator.transform_algorithm, max_iter=max_iter, tol=tol)
+    if unconverged:
+        warn_not_converged(estimator, max_iter, f"{unconverged} of {X.shape[0]} samples")
+    return code
+
+
 def soft_threshold(z: np.ndarray, t: float) -> np.ndarray:
     """The proximal map of t * ||.||_1: sign(z) * max(|z| - t, 0), elementwise.
 
@@ -307,16 +316,12 @@ class SparseCoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         """Codes of shape (n_samples, n_components)."""
         check_is_fitted(self, "n_components_")
         X = validate_data(self, X, reset=False)
-        code, _, unconverged = sparse_encode(
-            X, self._dictionary(), float(self.alpha), algorithm=self.transform_algorithm,
-            max_iter=self.max_iter, tol=self.tol)
-        if unconverged:
-            warn_not_converged(self, self.max_iter, f"{unconverged} of {X.shape[0]} samples")
-        return code
+        return _codes(self, X, self._dictionary(), self.max_iter, self.tol)
 
     def inverse_transform(self, code: Any) -> np.ndarray:
         """Reconstructions C D of shape (n_samples, n_features)."""
         check_is_fitted(self, "n_components_")
+        # X_hat = C D
         return np.asarray(code, dtype=float) @ self._dictionary()
 
     @property
@@ -446,16 +451,12 @@ class DictionaryLearning(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         """Sparse codes of X on the learned atoms: (n_samples, n_components)."""
         check_is_fitted(self, "components_")
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        code, _, unconverged = sparse_encode(
-            X, self.components_, float(self.alpha), algorithm=self.transform_algorithm,
-            max_iter=self.transform_max_iter, tol=self.transform_tol)
-        if unconverged:
-            warn_not_converged(self, self.transform_max_iter, f"{unconverged} of {X.shape[0]} samples")
-        return code
+        return _codes(self, X, self.components_, self.transform_max_iter, self.transform_tol)
 
     def inverse_transform(self, code: Any) -> np.ndarray:
         """Reconstructions C D of shape (n_samples, n_features)."""
         check_is_fitted(self, "components_")
+        # X_hat = C D
         return np.asarray(code, dtype=float) @ self.components_
 
     def score(self, X: Any, y: Any = None) -> float:
