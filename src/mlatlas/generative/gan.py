@@ -64,7 +64,7 @@ __all__ = ["GAN", "GANConfig"]
 class GANConfig(TrainingConfig):
     """Config of :class:`GAN` (the training fields come from :class:`TrainingConfig`)."""
 
-    epochs: int = param(200, "passes over the training data", kind="int", low=1)
+    epochs: int = param(800, "passes over the training data", kind="int", low=1)
     learning_rate: float = param(2e-4, "Adam's step size (both networks)", kind="float", low=0,
                                  low_inclusive=False)
     betas: tuple = param((0.5, 0.999), "Adam's decay rates (both networks)", kind="float_tuple", low=0, high=1,
@@ -73,12 +73,15 @@ class GANConfig(TrainingConfig):
     architecture: str = param("auto", "mlp, conv (image sides divisible by 4), or auto: conv for images of "
                               "16x16 and more whose sides divide by 4, mlp otherwise",
                               kind="choice", choices=("auto", "mlp", "conv"))
-    hidden_sizes: tuple = param((256, 256), "widths of the MLPs' hidden layers (the discriminator mirrors "
+    hidden_sizes: tuple = param((256,), "widths of the MLPs' hidden layers (the discriminator mirrors "
                                 "the generator)", kind="int_tuple", low=1)
     channels: tuple = param((64, 128), "feature maps of the convolutional networks at full/2 and full/4 "
                             "resolution", kind="int_tuple", low=1, length=2)
     n_classes: int | None = param(None, "condition on labels 0..n_classes-1 (None: unconditional)",
                                   kind="int", low=2, allow_none=True)
+    ema_decay: float | None = param(0.999, "moving average of the weights used for sampling (None: the last "
+                                    "step's weights)", kind="float", low=0, high=1, high_inclusive=False,
+                                    allow_none=True)
 
 
 def _uses_conv(architecture: str, image_shape: tuple) -> bool:
@@ -95,9 +98,9 @@ class GAN(GenerativeModel):
     ----------
     **params
         Fields of :class:`GANConfig`: ``latent_dim=32``, ``architecture="auto"``,
-        ``hidden_sizes=(256, 256)``, ``channels=(64, 128)``, ``n_classes=None``, and the
-        training fields (``epochs=200``, ``batch_size=64``, ``learning_rate=2e-4``,
-        ``betas=(0.5, 0.999)``, ``ema_decay``, ``random_state``, ``device``...).
+        ``hidden_sizes=(256,)``, ``channels=(64, 128)``, ``n_classes=None``, and the
+        training fields (``epochs=800``, ``batch_size=64``, ``learning_rate=2e-4``,
+        ``betas=(0.5, 0.999)``, ``ema_decay=0.999``, ``random_state``, ``device``...).
 
     Attributes
     ----------
@@ -109,6 +112,14 @@ class GAN(GenerativeModel):
     -----
     Two phases, two Adam optimisers: on each batch the discriminator steps first (on
     fakes made without gradient through G), then the generator (on fresh noise).
+
+    The defaults come from measurements on the 898 gray training digits: one hidden
+    layer of 256 units on each side keeps the two networks balanced (D(x) and
+    D(G(z)) stay near 0.5; with two layers of 256 the discriminator wins,
+    D(G(z)) ~ 0.1, and the samples' ``digits_fid`` is 23), and sampling from the
+    moving average of the weights halves ``digits_fid`` again: 2.0 after 200 epochs,
+    1.3 after 400, 0.94 after 800 (about two minutes on two busy cores), against 0.53
+    for GaussianMixture(10) samples.
     """
 
     config_class = GANConfig

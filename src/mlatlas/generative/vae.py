@@ -82,7 +82,7 @@ class VAEConfig(TrainingConfig):
     CPU cores and reach a test -log p(x) of about 16.4 nats (IWAE, k = 1000).
     """
 
-    epochs: int = param(600, "passes over the training data", kind="int", low=1)
+    epochs: int = param(500, "passes over the training data", kind="int", low=1)
     ema_decay: float | None = param(0.999, "moving average of the weights used for sampling and evaluation "
                                     "(None: the last step's weights)", kind="float", low=0, high=1,
                                     high_inclusive=False, allow_none=True)
@@ -116,7 +116,7 @@ class VAE(GenerativeModel):
     **params
         Fields of :class:`VAEConfig`: ``latent_dim=8``, ``hidden_sizes=(256, 256)``,
         ``decoder="bernoulli"`` (or ``"gaussian"``), ``beta=1.0``, ``n_classes=None``
-        (an int makes it conditional), and the training fields (``epochs=600``,
+        (an int makes it conditional), and the training fields (``epochs=500``,
         ``batch_size=64``, ``learning_rate=1e-3``, ``ema_decay=0.999``,
         ``random_state``, ``device``...).
 
