@@ -179,6 +179,63 @@ def test_adam_steps_equal_torch(rng):
         assert np.max(np.abs(ours - ref.detach().numpy())) <= 1e-12
 
 
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "adamw"])
+def test_regressor_training_with_weight_decay_equals_torch(optimizer, rng):
+    """Shuffled mini-batch training with the L2 term (or AdamW's decoupled decay), step for step.
+
+    The same initial weights and the same batches (the model's generator draws the
+    initial weights, then one permutation per epoch) on both sides; the loss of each
+    batch is 1/2 mean (h - y)^2 + alpha / (2 B) sum_l ||W_l||^2 (no L2 term for AdamW,
+    whose decay torch.optim.AdamW applies itself).
+    """
+    torch = pytest.importorskip("torch")
+    from mlatlas.base import check_random_state
+
+    X = rng.normal(size=(30, 4))
+    y = X @ np.array([1.0, -0.5, 2.0, 0.0]) + 0.1 * rng.normal(size=30)
+    alpha, lr, batch, epochs = 3.0, 0.05, 8, 4
+    kwargs = dict(hidden_layer_sizes=(6,), activation="tanh", optimizer=optimizer, batch_size=batch,
+                  learning_rate=lr, weight_decay=alpha, random_state=3)
+    model = quiet(MLPRegressor(max_epochs=epochs, n_iter_no_change=epochs, **kwargs).fit, X, y)
+
+    model_rng = check_random_state(3)
+    fresh = MLPRegressor(**kwargs)
+    fresh._check_params()
+    fresh._initialize(X.shape[1], 1, model_rng)
+    W1, W2, b1, b2 = params = [torch.tensor(a.copy(), requires_grad=True)
+                               for a in fresh.coefs_ + fresh.intercepts_]
+    if optimizer == "adam":
+        opt = torch.optim.Adam(params, lr=lr)
+    elif optimizer == "sgd":
+        opt = torch.optim.SGD(params, lr=lr, momentum=0.9)
+    else:
+        opt = torch.optim.AdamW([{"params": [W1, W2], "weight_decay": alpha},
+                                 {"params": [b1, b2], "weight_decay": 0.0}], lr=lr)
+    Xt, yt = torch.tensor(X), torch.tensor(y).reshape(-1, 1)
+    curve = []
+    for _ in range(epochs):
+        order = torch.from_numpy(model_rng.permutation(X.shape[0]))
+        total = 0.0
+        for start in range(0, X.shape[0], batch):
+            index = order[start:start + batch]
+            opt.zero_grad()
+            h = torch.tanh(Xt[index] @ W1 + b1) @ W2 + b2
+            loss = 0.5 * torch.mean((h - yt[index]) ** 2)
+            if optimizer != "adamw":
+                loss = loss + alpha / (2 * len(index)) * ((W1 * W1).sum() + (W2 * W2).sum())
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(index)
+        curve.append(total / X.shape[0])
+    for ours, ref in zip(model.coefs_ + model.intercepts_, params):
+        np.testing.assert_allclose(ours, ref.detach().numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(model.loss_curve_, curve, rtol=1e-12)
+    # the decay matters here: without it the weights end far from these
+    plain = quiet(MLPRegressor(max_epochs=epochs, n_iter_no_change=epochs, **{**kwargs, "weight_decay": 0.0}).fit,
+                  X, y)
+    assert np.max(np.abs(plain.coefs_[0] - model.coefs_[0])) > 1e-3
+
+
 def _initial_weights(model, X, y):
     """The Glorot initial weights of ``model`` (same random_state, zero epochs run)."""
     from mlatlas.base import check_random_state
