@@ -230,15 +230,19 @@ class EMA:
         self.decay = float(decay)
         self.n_updates = 0
         self.shadow = {name: p.detach().clone() for name, p in network.named_parameters()}
+        self._pairs: tuple | None = None  # (network, shadow tensors, parameters), cached for update
 
     def update(self, network: Any) -> None:
         """Move the shadow weights towards ``network``'s current parameters."""
-        names = list(self.shadow)
-        params = dict(network.named_parameters())
+        if self._pairs is None or self._pairs[0] is not network or self._pairs[1][0] is not next(
+                iter(self.shadow.values())):
+            params = dict(network.named_parameters())
+            self._pairs = (network, [self.shadow[n] for n in self.shadow],
+                           [params[n].detach() for n in self.shadow])
+        _, shadows, params = self._pairs
         with torch.no_grad():
             # shadow + (1 - decay) * (param - shadow) = decay * shadow + (1 - decay) * param
-            torch._foreach_lerp_([self.shadow[n] for n in names], [params[n].detach() for n in names],
-                                 1.0 - self.decay)
+            torch._foreach_lerp_(shadows, params, 1.0 - self.decay)
         self.n_updates += 1
 
     def copy_to(self, network: Any) -> None:
@@ -616,11 +620,15 @@ class Trainer:
                             optimizer = state.optimizers[phase]
                             optimizer.zero_grad(set_to_none=True)
                             terms = module(phase, xb, yb, noise)
-                            values = torch.stack([t.detach().reshape(()) for t in terms.values()])
-                            flags[0] = (~torch.isfinite(values)).any()
-                            flags[1] = float(interrupt.requested)
-                            dist.all_reduce(flags, op="max")
-                            if flags[0].item():
+                            values = torch.stack([t.detach() for t in terms.values()])
+                            if dist.active:  # every rank learns whether any rank saw a bad loss or Ctrl-C
+                                flags[0] = (~torch.isfinite(values)).any()
+                                flags[1] = float(interrupt.requested)
+                                dist.all_reduce(flags, op="max")
+                                bad, stop = bool(flags[0].item()), bool(flags[1].item())
+                            else:
+                                bad, stop = not bool(torch.isfinite(values).all()), interrupt.requested
+                            if bad:
                                 self._non_finite(model, phase, terms, state, dist)
                             loss = next(iter(terms.values()))
                             (loss * scale if scale != 1.0 else loss).backward()
@@ -631,10 +639,10 @@ class Trainer:
                             names = _check_term_names(model, step_names)
                         if model.ema_ is not None:
                             model.ema_.update(network)
-                        values = torch.cat(step_values).to(torch.float64)
+                        values = step_values[0] if len(step_values) == 1 else torch.cat(step_values)
                         if sums is None:
                             sums = _restored_sums(state, names, device)
-                        sums.add_(values, alpha=n_local)
+                        sums.add_(values, alpha=n_local)  # float64 running sums of n_r * batch mean
                         state.count += n_local
                         state.step += 1
                         state.batch += 1
@@ -644,7 +652,7 @@ class Trainer:
                             means = (sums / max(state.count, 1)).tolist()
                             bar.set_postfix({k: f"{v:.4g}" for k, v in zip(names, means)}, refresh=False)
                             last_postfix = now
-                        if flags[1].item():
+                        if stop:
                             # the checkpoint holds the epoch's sums over all ranks (restored on rank 0 alone)
                             totals = dist.all_reduce(torch.cat([sums, torch.tensor(
                                 [float(state.count)], dtype=torch.float64, device=device)]))
