@@ -236,6 +236,80 @@ def test_digits_accuracy_as_sklearn():
     assert min(refs) - 0.03 <= ours <= max(refs) + 0.03
 
 
+# --------------------------------------------- the readable CART against the kernel
+
+# (data, kind, params, weights).  Integer and quarter weights keep every weighted sum
+# exact in both builders; with other real weights the two round differently where the
+# kernel (like scikit-learn) takes a running sum from the far end, and a pure node can
+# then measure 3e-16 > epsilon in one and 0 in the other.
+READABLE_CASES = [
+    ("iris", "clf", dict(criterion="gini"), None),
+    ("iris", "clf", dict(criterion="entropy", max_features=2, random_state=3), "int"),
+    ("wine", "clf", dict(criterion="gini", max_features="sqrt", random_state=0), "quarter"),
+    ("wine", "clf", dict(criterion="entropy", min_samples_leaf=4, max_depth=4), "int"),
+    ("breast_cancer", "clf", dict(criterion="gini", max_features=0.3, random_state=7,
+                                  min_impurity_decrease=1e-3), "quarter"),
+    ("diabetes", "reg", dict(max_features=4, random_state=1), None),
+    ("diabetes", "reg", dict(min_samples_leaf=5, min_samples_split=12), "int"),
+    ("friedman", "reg", dict(max_features=3, random_state=2), "quarter"),
+]
+
+
+def _readable_case_data(name, weights):
+    if name == "friedman":
+        from sklearn.datasets import make_friedman1
+
+        X, y = make_friedman1(n_samples=200, noise=1.0, random_state=0)
+    else:
+        X, y = _data(name)
+    rng = np.random.default_rng(4)
+    sw = {None: None, "int": rng.integers(0, 4, size=len(y)).astype(float),
+          "quarter": rng.integers(1, 12, size=len(y)) / 4.0}[weights]
+    return X, y, sw
+
+
+@pytest.mark.parametrize("name, kind, params, weights", READABLE_CASES,
+                         ids=[f"{c[0]}-{c[1]}-{'-'.join(map(str, c[2].values()))}-{c[3]}"
+                              for c in READABLE_CASES])
+def test_readable_cart_grows_the_kernels_tree_node_by_node(name, kind, params, weights, monkeypatch):
+    from mlatlas.supervised import tree as tree_module
+
+    X, y, sw = _readable_case_data(name, weights)
+    Est = DecisionTreeClassifier if kind == "clf" else DecisionTreeRegressor
+    fast = Est(**params).fit(X, y, sample_weight=sw)
+    monkeypatch.setattr(tree_module, "_build_tree", tree_module.build_tree_readable)
+    readable = Est(**params).fit(X, y, sample_weight=sw)
+    assert fast.children_left_.shape[0] > 10
+    for name_ in ("children_left_", "children_right_", "feature_", "threshold_", "n_node_samples_"):
+        np.testing.assert_array_equal(getattr(readable, name_), getattr(fast, name_), err_msg=name_)
+    assert readable.get_depth() == fast.get_depth()
+    np.testing.assert_allclose(readable.weighted_n_node_samples_, fast.weighted_n_node_samples_, rtol=1e-14)
+    scale = 1.0 if kind == "clf" else float(np.max(y**2))  # impurity is in units of y^2
+    np.testing.assert_allclose(readable.value_, fast.value_, rtol=1e-13, atol=1e-14 * np.sqrt(scale))
+    np.testing.assert_allclose(readable.impurity_, fast.impurity_, rtol=1e-12, atol=1e-14 * scale)
+
+
+def test_readable_cart_draws_the_kernels_features():
+    # the SplitMix64 generator and the Fisher-Yates draw reproduce the kernel's node by
+    # node: with max_features=1 every split is on the one feature drawn for it
+    from mlatlas.supervised import tree as tree_module
+
+    X, y = _data("wine")
+    fast = DecisionTreeClassifier(max_features=1, random_state=11).fit(X, y)
+    X32, y_index = X.astype(np.float32), np.unique(y, return_inverse=True)[1].astype(float)
+    seed = int(np.random.default_rng(11).integers(0, np.iinfo(np.int64).max))
+    out = tree_module.build_tree_readable(
+        np.ascontiguousarray(X32.T), y_index, np.ones(len(y)), presort(X32), 3, 0,
+        np.iinfo(np.int32).max, 2, 1, 1, 0.0, seed)
+    np.testing.assert_array_equal(out[2], fast.feature_)
+    np.testing.assert_array_equal(out[3], fast.threshold_)
+    # and a different seed draws other features
+    other = tree_module.build_tree_readable(
+        np.ascontiguousarray(X32.T), y_index, np.ones(len(y)), presort(X32), 3, 0,
+        np.iinfo(np.int32).max, 2, 1, 1, 0.0, seed + 1)
+    assert not np.array_equal(other[2][:5], fast.feature_[:5])
+
+
 # ----------------------------------------------------------------- behaviour
 
 

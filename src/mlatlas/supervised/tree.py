@@ -26,10 +26,18 @@ x_j in the node, the samples go left (x_j <= t, weight W_L, impurity I_L) or rig
 which, for a fixed node, is the same as maximising a cheaper "proxy":
 -(W_L I_L + W_R I_R) for Gini and entropy, and S_L^2 / W_L + S_R^2 / W_R with
 S = sum_i w_i y_i for squared error (expand V and drop the terms that do not depend on
-the split).  The threshold is the midpoint of the two values it separates.  Each
-feature's values are sorted once before growing ("presorting"), so evaluating every
-threshold of a feature is a single pass with running sums; that scan is compiled with
-numba (``_tree_numba.py``).
+the split).  The threshold is the midpoint of the two values it separates.
+
+Two versions of the growth
+--------------------------
+:func:`build_tree_readable` below is CART as written here: for each node, sort its
+samples by each feature in turn, take cumulative sums of the weights and class counts
+(or of w y), evaluate the proxy at every threshold at once and keep the best; recurse
+left, then right.  The estimators use the compiled builder of ``_tree_kernels.py``
+instead, which sorts each feature once before growing ("presorting") and keeps every
+node's samples sorted by partitioning, so a split search is one linear scan with
+running sums.  Both take the same arguments and give the same arrays; the tests check
+it node by node.
 
 Stopping
 --------
@@ -80,9 +88,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import (InvalidParameterError, check_count_or_fraction, check_option, check_random_state,
                     check_sample_weight, check_scalar_param, max_abs, overflow_safe_scale)
-from . import _tree_numba as _kernels
+from . import _tree_kernels as _kernels
 
-__all__ = ["DecisionTreeClassifier", "DecisionTreeRegressor", "presort"]
+__all__ = ["DecisionTreeClassifier", "DecisionTreeRegressor", "build_tree_readable", "presort"]
 
 TREE_LEAF = _kernels.TREE_LEAF
 TREE_UNDEFINED = _kernels.TREE_UNDEFINED
@@ -134,6 +142,165 @@ def float32_features(X: np.ndarray, order: str = "K") -> np.ndarray:
             "X has non-zero values too small for float32 (|x| below 1.4e-45), the precision "
             "trees store features in (as scikit-learn's), so they would become 0; rescale X.")
     return X32
+
+
+# ---------------------------------------------------------------------------
+# CART as the maths reads.  The estimators grow their trees with the compiled
+# _tree_kernels.build_tree (presorted features, hand-kept stacks); this plain version
+# takes the same arguments and returns the same arrays, and the tests check that both
+# grow the same trees node by node.  It sorts each node's samples again, so it is for
+# small data.
+# ---------------------------------------------------------------------------
+
+
+def _impurity(criterion, W, counts=None, S=None, Q=None):
+    """Impurity of nodes of weight ``W`` (arrays broadcast: one entry per candidate child).
+
+    ``counts`` are the weighted class counts (..., K); ``S = sum_i w_i y_i`` and
+    ``Q = sum_i w_i y_i^2`` (regression).  Classes are summed one by one, in the
+    kernel's order, so that both round alike.
+    """
+    if criterion == _kernels.GINI:
+        # G = 1 - sum_k c_k^2 / W^2
+        return 1.0 - sum(counts[..., k] ** 2 for k in range(counts.shape[-1])) / (W * W)
+    if criterion == _kernels.ENTROPY:
+        # H = -sum_k p_k log2 p_k,  p_k = c_k / W,  0 log 0 = 0
+        H = 0.0
+        for k in range(counts.shape[-1]):
+            p = counts[..., k] / W
+            with np.errstate(divide="ignore", invalid="ignore"):
+                H = H - np.where(p > 0, p * (np.log(p) / _kernels.LN2), 0.0)
+        return H
+    # V = Q / W - (S / W)^2, the weighted variance
+    return Q / W - (S / W) ** 2
+
+
+class _SplitMix64:
+    """The kernel's random generator (SplitMix64) in Python integers."""
+
+    MASK = 2**64 - 1
+
+    def __init__(self, seed: int):
+        self.state = int(seed) & self.MASK
+
+    def below(self, n: int) -> int:
+        """A random integer in [0, n)."""
+        self.state = (self.state + 0x9E3779B97F4A7C15) & self.MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & self.MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & self.MASK
+        return (z ^ (z >> 31)) % n
+
+
+def build_tree_readable(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_split,
+                        min_samples_leaf, max_features, min_impurity_decrease, seed):
+    """Grow a CART tree, plainly: same arguments and result as ``_tree_kernels.build_tree``.
+
+    ``XT`` is the float32 feature matrix transposed (n_features, n_samples); the
+    samples are those of ``order[0]`` (positive weight).  Returns ``children_left,
+    children_right, feature, threshold, value, impurity, n_node_samples,
+    weighted_n_node_samples, depth``, nodes in depth-first pre-order.
+    """
+    classif = criterion != _kernels.SQUARED_ERROR
+    n_features = XT.shape[0]
+    # per-sample terms of the node sums: w_i [y_i = k] (class counts) or w_i y_i
+    terms = (w[:, None] * (y[:, None] == np.arange(n_outputs)) if classif else (w * y)[:, None])
+    rng = _SplitMix64(seed)
+    features = list(range(n_features))  # the order of the draws carries over from node to node
+    nodes = []
+
+    def drawn_features():
+        """All features in index order, or a random order (Fisher-Yates), drawn lazily."""
+        if max_features >= n_features:
+            yield from range(n_features)
+            return
+        for remaining in range(n_features - 1, -1, -1):
+            j = rng.below(remaining + 1)
+            features[j], features[remaining] = features[remaining], features[j]
+            yield features[remaining]
+
+    def best_split(samples, f, W, total):
+        """Best cut on feature f: (proxy, position, threshold, samples sorted by f), or None."""
+        ranked = samples[np.argsort(XT[f, samples], kind="stable")]
+        x = XT[f, ranked]
+        # a cut at p sends ranked[:p] left (x <= threshold) and ranked[p:] right; only
+        # between two distinct values, leaving min_samples_leaf on each side
+        p = 1 + np.flatnonzero(x[1:] > x[:-1] + _kernels.FEATURE_THRESHOLD)
+        p = p[(p >= min_samples_leaf) & (len(ranked) - p >= min_samples_leaf)]
+        if p.size == 0:
+            return None
+        W_L = np.cumsum(w[ranked])[p - 1]
+        W_R = W - W_L
+        left = np.cumsum(terms[ranked], axis=0)[p - 1]  # (candidates, n_outputs)
+        right = total - left
+        if classif:
+            # maximise -(W_L I_L + W_R I_R): the lowest weighted child impurity
+            proxy = -W_R * _impurity(criterion, W_R, right) - W_L * _impurity(criterion, W_L, left)
+        else:
+            # maximise S_L^2 / W_L + S_R^2 / W_R (V expanded, split-free terms dropped)
+            proxy = left[:, 0] ** 2 / W_L + right[:, 0] ** 2 / W_R
+        best = int(np.argmax(proxy))  # the first of equal proxies
+        # the threshold halfway between the two values the cut separates
+        threshold = np.float64(x[p[best] - 1]) / 2.0 + np.float64(x[p[best]]) / 2.0
+        return proxy[best], int(p[best]), threshold, ranked
+
+    def grow(samples, depth, impurity):
+        """Add the node holding ``samples`` (and, recursively, its subtree); return its id."""
+        nonlocal W_root
+        W = np.sum(w[samples])
+        total = np.sum(terms[samples], axis=0)  # class counts c_k, or [S]
+        Q = np.sum(w[samples] * y[samples] * y[samples])
+        if depth == 0:  # the root: its impurity from its sums
+            impurity = _impurity(criterion, W, total, total[0], Q)
+            W_root = W
+        node = len(nodes)
+        nodes.append(dict(left=-1, right=-1, feature=-2, threshold=-2.0, value=total / W,
+                          impurity=impurity, n=len(samples), W=W, depth=depth))
+        if (depth >= max_depth or len(samples) < min_samples_split
+                or len(samples) < 2 * min_samples_leaf or impurity <= _kernels.EPSILON):
+            return node
+        best = None
+        found_varying = False
+        for n_visited, f in enumerate(drawn_features(), start=1):
+            x = XT[f, samples]
+            if x.max() > x.min() + _kernels.FEATURE_THRESHOLD:  # not constant in this node
+                found_varying = True
+                split = best_split(samples, f, W, total)
+                # strictly better only: ties go to the feature visited first
+                if split is not None and (best is None or split[0] > best[1][0]):
+                    best = (f, split)
+            if n_visited >= max_features and found_varying:
+                break
+        if best is None:
+            return node
+        f, (_, p, threshold, ranked) = best
+        # the children's sums: the left ones from the scan, the right ones the rest
+        W_L = np.cumsum(w[ranked])[p - 1]
+        left = np.cumsum(terms[ranked], axis=0)[p - 1]
+        Q_L = np.cumsum(w[ranked] * y[ranked] * y[ranked])[p - 1]
+        W_R = W - W_L
+        I_L = _impurity(criterion, W_L, left, left[0], Q_L)
+        I_R = _impurity(criterion, W_R, total - left, total[0] - left[0], Q - Q_L)
+        # weighted impurity decrease (W_t / W) (I_t - W_R / W_t I_R - W_L / W_t I_L)
+        decrease = (W / W_root) * (impurity - W_R / W * I_R - W_L / W * I_L)
+        if decrease + _kernels.EPSILON < min_impurity_decrease:
+            return node
+        nodes[node].update(feature=f, threshold=threshold)
+        nodes[node]["left"] = grow(ranked[:p], depth + 1, I_L)
+        nodes[node]["right"] = grow(ranked[p:], depth + 1, I_R)
+        return node
+
+    W_root = 0.0
+    grow(np.asarray(order[0], dtype=np.int64), 0, None)
+    column = lambda key, dtype: np.array([nd[key] for nd in nodes], dtype=dtype)  # noqa: E731
+    return (column("left", np.int64), column("right", np.int64), column("feature", np.int64),
+            column("threshold", np.float64), np.array([nd["value"] for nd in nodes]),
+            column("impurity", np.float64), column("n", np.int64), column("W", np.float64),
+            int(max(nd["depth"] for nd in nodes)))
+
+
+# the builder the estimators use (tests swap in build_tree_readable to compare)
+_build_tree = _kernels.build_tree
 
 
 def _format_number(value: float, decimals: int) -> str:
@@ -256,10 +423,10 @@ class _BaseDecisionTree(BaseEstimator):
         if y_scale != 1.0:
             y_float = y_float / y_scale
             min_impurity_decrease = min_impurity_decrease / y_scale / y_scale
-        (left, right, feature, threshold, value, impurity, n_node, w_node, depth) = _kernels.build_tree(
+        (left, right, feature, threshold, value, impurity, n_node, w_node, depth) = _build_tree(
             X.T, np.ascontiguousarray(y_float, dtype=np.float64), sw, order, int(n_outputs),
             int(self._criteria[self.criterion]), params["max_depth"], params["min_samples_split"],
-            params["min_samples_leaf"], 0.0, params["max_features"],
+            params["min_samples_leaf"], params["max_features"],
             min_impurity_decrease, seed)
 
         self.children_left_ = left

@@ -3,8 +3,9 @@
 This private module holds the two loops of :mod:`mlatlas.supervised.tree` that cannot
 be vectorised: growing a tree node by node (the split search walks every feature's
 sorted values, a sequential scan with running sums) and routing samples to their
-leaves.  Everything here works on plain NumPy arrays; validation, class encoding and
-the public API live in ``tree.py``.
+leaves.  Everything here works on plain NumPy arrays; validation, class encoding, the
+public API and the readable version of the same algorithm (``build_tree_readable``,
+which the tests check grows the same trees) live in ``tree.py``.
 
 Layout of the data the builder works on
 ---------------------------------------
@@ -26,10 +27,13 @@ Numerical conventions (the same as scikit-learn's, so that the trees agree)
   proxies, the first feature (lowest index when all features are searched) and the
   first position win;
 * a node is a leaf when its depth reached ``max_depth``, it has fewer than
-  ``min_samples_split`` samples or fewer than ``2 * min_samples_leaf``, its weight is
-  below ``2 * min_weight_leaf``, its impurity is at most machine epsilon, no valid
-  split exists, or the best split's weighted impurity decrease plus epsilon is below
-  ``min_impurity_decrease``.
+  ``min_samples_split`` samples or fewer than ``2 * min_samples_leaf``, its impurity
+  is at most machine epsilon, no valid split exists, or the best split's weighted
+  impurity decrease plus epsilon is below ``min_impurity_decrease``.
+
+Small helpers called once per candidate split or per node are compiled with
+``inline="always"``: a plain call that passes arrays pays reference counting, which
+made the split scan 1.5 times slower.
 """
 
 from __future__ import annotations
@@ -104,7 +108,7 @@ def _sq_impurity(sum_wy, sum_wyy, weight):
 # --------------------------------------------------------------------- split search
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _move_to(seg, pos, new_pos, n, y, w, left, total, wl, w_node, classif):
     """Bring the left-child sums from position ``pos`` to ``new_pos`` of the segment.
 
@@ -138,26 +142,60 @@ def _move_to(seg, pos, new_pos, n, y, w, left, total, wl, w_node, classif):
     return wl
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _split_proxy(left, total, wl, wr, criterion):
+    """The proxy of the impurity decrease of one split (larger is better).
+
+    * Gini / entropy: -(W_L I_L + W_R I_R), the children's weighted impurities
+      (I = 1 - sum_k c_k^2 / W^2 or -sum_k p_k log2 p_k, c_R = c_node - c_L);
+    * squared error: S_L^2 / W_L + S_R^2 / W_R with S = sum(w y) (the parent terms and
+      sum(w y^2) do not depend on the split).
+    """
+    if criterion == GINI:
+        sq_l = 0.0
+        sq_r = 0.0
+        for c in range(left.shape[0]):
+            cl = left[c]
+            cr = total[c] - cl
+            sq_l += cl * cl
+            sq_r += cr * cr
+        # proxy = -W_R G_R - W_L G_L,  G = 1 - sum_k c_k^2 / W^2
+        return -wr * (1.0 - sq_r / (wr * wr)) - wl * (1.0 - sq_l / (wl * wl))
+    if criterion == ENTROPY:
+        h_l = 0.0
+        h_r = 0.0
+        for c in range(left.shape[0]):
+            cl = left[c]
+            cr = total[c] - cl
+            if cl > 0.0:
+                pl = cl / wl
+                h_l -= pl * (np.log(pl) / LN2)
+            if cr > 0.0:
+                pr = cr / wr
+                h_r -= pr * (np.log(pr) / LN2)
+        # proxy = -W_R H_R - W_L H_L
+        return -wr * h_r - wl * h_l
+    s_l = left[0]
+    s_r = total[0] - s_l
+    # proxy = S_L^2 / W_L + S_R^2 / W_R
+    return s_l * s_l / wl + s_r * s_r / wr
+
+
 @njit(cache=True, nogil=True)
-def _scan_feature(xcol, seg, y, w, total, w_node, criterion, min_samples_leaf,
-                  min_weight_leaf, left, best_proxy):
+def _scan_feature(xcol, seg, y, w, total, w_node, criterion, min_samples_leaf, left,
+                  best_proxy):
     """Best threshold of one feature over the node's samples ``seg`` (sorted by it).
 
     Walks the sorted values once; at every boundary between two distinct values that
-    leaves at least ``min_samples_leaf`` samples (and ``min_weight_leaf`` weight) on each
-    side, evaluates the proxy of the impurity decrease:
-
-    * Gini / entropy: -(W_L I_L + W_R I_R), the children's weighted impurities;
-    * squared error: S_L^2 / W_L + S_R^2 / W_R with S = sum(w y) (the parent terms
-      and sum(w y^2) do not depend on the split).
+    leaves at least ``min_samples_leaf`` samples on each side, evaluates
+    :func:`_split_proxy` from running sums of the left side.
 
     Returns ``(proxy, position, threshold)`` of the first split beating ``best_proxy``
     strictly, or ``(best_proxy, -1, 0.0)`` when none does.
     """
     n = seg.shape[0]
     classif = criterion != SQUARED_ERROR
-    K = left.shape[0]
-    for c in range(K):
+    for c in range(left.shape[0]):
         left[c] = 0.0
     wl = 0.0
     pos = 0
@@ -169,14 +207,14 @@ def _scan_feature(xcol, seg, y, w, total, w_node, criterion, min_samples_leaf,
         p += 1
         while p < n and xcol[seg[p]] <= xcol[seg[p - 1]] + FEATURE_THRESHOLD:
             p += 1
-        if p >= n:
+        if p >= n or n - p < min_samples_leaf:
             break
         if p < min_samples_leaf:
             continue
-        if n - p < min_samples_leaf:
-            break
         if p - pos <= n - p:
-            # the usual case: add the samples between the last position and this one
+            # the usual case: add the samples between the last position and this one.
+            # (This is _move_to's first branch, written out: calling _move_to here made
+            # the 50k-sample trees twice as slow, even inlined.)
             for q in range(pos, p):
                 s = seg[q]
                 ws = w[s]
@@ -188,39 +226,7 @@ def _scan_feature(xcol, seg, y, w, total, w_node, criterion, min_samples_leaf,
         else:
             wl = _move_to(seg, pos, p, n, y, w, left, total, wl, w_node, classif)
         pos = p
-        wr = w_node - wl
-        if wl < min_weight_leaf or wr < min_weight_leaf:
-            continue
-        if classif:
-            if criterion == GINI:
-                sq_l = 0.0
-                sq_r = 0.0
-                for c in range(K):
-                    cl = left[c]
-                    cr = total[c] - cl
-                    sq_l += cl * cl
-                    sq_r += cr * cr
-                # proxy = -W_R G_R - W_L G_L,  G = 1 - sum_k c_k^2 / W^2
-                proxy = -wr * (1.0 - sq_r / (wr * wr)) - wl * (1.0 - sq_l / (wl * wl))
-            else:
-                h_l = 0.0
-                h_r = 0.0
-                for c in range(K):
-                    cl = left[c]
-                    cr = total[c] - cl
-                    if cl > 0.0:
-                        pl = cl / wl
-                        h_l -= pl * (np.log(pl) / LN2)
-                    if cr > 0.0:
-                        pr = cr / wr
-                        h_r -= pr * (np.log(pr) / LN2)
-                # proxy = -W_R H_R - W_L H_L
-                proxy = -wr * h_r - wl * h_l
-        else:
-            s_l = left[0]
-            s_r = total[0] - s_l
-            # proxy = S_L^2 / W_L + S_R^2 / W_R
-            proxy = s_l * s_l / wl + s_r * s_r / wr
+        proxy = _split_proxy(left, total, wl, w_node - wl, criterion)
         if proxy > best_proxy:
             best_proxy = proxy
             best_pos = p
@@ -254,6 +260,34 @@ def _children_impurity(seg, pos, y, w, total, w_node, sum_wyy, criterion, left):
     return wl, wr, _sq_impurity(left[0], sq_l, wl), _sq_impurity(total[0] - left[0], sq_r, wr)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _may_split(n_node, depth, impurity, max_depth, min_samples_split, min_samples_leaf):
+    """The stopping rules known before the split search: depth, sizes, purity."""
+    return not (depth >= max_depth or n_node < min_samples_split
+                or n_node < 2 * min_samples_leaf or impurity <= EPSILON)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _partition(order, f, start, end, goes_left, buffer):
+    """Stable partition of ``order[f, start:end]``: the left child's samples first.
+
+    Branch-free (the side is unpredictable): every sample is written to both places
+    and only the counter of its side advances.
+    """
+    row = order[f]
+    n_l = start
+    n_r = 0
+    for q in range(start, end):
+        s = row[q]
+        g = np.int64(goes_left[s])
+        row[n_l] = s
+        buffer[n_r] = s
+        n_l += g
+        n_r += 1 - g
+    for q in range(n_r):
+        row[n_l + q] = buffer[q]
+
+
 # ---------------------------------------------------------------------- tree growth
 
 
@@ -272,9 +306,26 @@ def _grow_value(a, size):
     return out
 
 
+# the columns of the builder's stack of nodes still to grow
+_START, _END, _DEPTH, _PARENT, _IS_LEFT, _ROW = 0, 1, 2, 3, 4, 5
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _push(stack, stack_impurity, sp, start, end, depth, parent, is_left, row, impurity):
+    """Push a node to grow onto the stack; return the new stack size."""
+    stack[sp, _START] = start
+    stack[sp, _END] = end
+    stack[sp, _DEPTH] = depth
+    stack[sp, _PARENT] = parent
+    stack[sp, _IS_LEFT] = is_left
+    stack[sp, _ROW] = row
+    stack_impurity[sp] = impurity
+    return sp + 1
+
+
 @njit(cache=True, nogil=True)
 def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_split,
-               min_samples_leaf, min_weight_leaf, max_features, min_impurity_decrease, seed):
+               min_samples_leaf, max_features, min_impurity_decrease, seed):
     """Grow a CART tree depth first; return its nodes as parallel arrays.
 
     Parameters
@@ -293,10 +344,10 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
     criterion : int
         GINI, ENTROPY or SQUARED_ERROR.
     max_depth, min_samples_split, min_samples_leaf : int
-    min_weight_leaf, min_impurity_decrease : float
     max_features : int
         Features drawn at random per node; ``n_features`` searches all of them in
         index order (no randomness).
+    min_impurity_decrease : float
     seed : int
         Seed of the feature-drawing generator.
 
@@ -328,24 +379,12 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
     weighted_n_node_samples = np.empty(capacity, dtype=np.float64)
     node_count = 0
 
-    # explicit stack of nodes still to grow; a pop pushes at most two, so depth + 2 suffices
-    stack_size = m + 2
-    st_start = np.empty(stack_size, dtype=np.int64)
-    st_end = np.empty(stack_size, dtype=np.int64)
-    st_depth = np.empty(stack_size, dtype=np.int64)
-    st_parent = np.empty(stack_size, dtype=np.int64)
-    st_is_left = np.empty(stack_size, dtype=np.bool_)
-    st_impurity = np.empty(stack_size, dtype=np.float64)
-    st_row = np.empty(stack_size, dtype=np.int64)  # a row of `order` sorted within the node
-    sp = 0
-    st_start[0] = 0
-    st_end[0] = m
-    st_depth[0] = 0
-    st_parent[0] = TREE_UNDEFINED
-    st_is_left[0] = False
-    st_impurity[0] = INF
-    st_row[0] = 0
-    sp = 1
+    # explicit stack of nodes still to grow (one row per node, the columns _START...
+    # _ROW, ``row`` being a row of ``order`` sorted within the node); a pop pushes at
+    # most two, so depth + 2 rows suffice
+    stack = np.empty((m + 2, 6), dtype=np.int64)
+    stack_impurity = np.empty(m + 2, dtype=np.float64)
+    sp = _push(stack, stack_impurity, 0, 0, m, 0, TREE_UNDEFINED, 0, 0, INF)
 
     total = np.zeros(K, dtype=np.float64)
     left = np.zeros(K, dtype=np.float64)
@@ -358,16 +397,14 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
 
     depth_seen = 0
     w_root = 0.0
-    first = True
     while sp > 0:
         sp -= 1
-        start = st_start[sp]
-        end = st_end[sp]
-        depth = st_depth[sp]
-        parent = st_parent[sp]
-        is_left = st_is_left[sp]
-        node_impurity = st_impurity[sp]
-        stats_row = order[st_row[sp]]
+        start = stack[sp, _START]
+        end = stack[sp, _END]
+        depth = stack[sp, _DEPTH]
+        parent = stack[sp, _PARENT]
+        node_impurity = stack_impurity[sp]
+        stats_row = order[stack[sp, _ROW]]
         n_node = end - start
 
         # node statistics: weighted class counts or sum(w y), sum(w y^2)
@@ -384,18 +421,14 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
                 total[0] += ws * y[s]
                 sum_wyy += ws * y[s] * y[s]
             w_node += ws
-
-        is_leaf = (depth >= max_depth or n_node < min_samples_split
-                   or n_node < 2 * min_samples_leaf or w_node < 2.0 * min_weight_leaf)
-        if first:
+        if parent == TREE_UNDEFINED:  # the root
             if classif:
                 node_impurity = _class_impurity(total, w_node, criterion)
             else:
                 node_impurity = _sq_impurity(total[0], sum_wyy, w_node)
             w_root = w_node
-            first = False
-        # a pure node (up to rounding) is not split
-        is_leaf = is_leaf or node_impurity <= EPSILON
+        is_leaf = not _may_split(n_node, depth, node_impurity, max_depth, min_samples_split,
+                                 min_samples_leaf)
 
         best_feature = -1
         best_pos = -1
@@ -406,47 +439,36 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
         wr = 0.0
         if not is_leaf:
             best_proxy = -INF
-            if search_all:
-                for f in range(n_features):
-                    seg = order[f, start:end]
-                    xcol = XT[f]
-                    # constant feature in this node: nothing to split
-                    if xcol[seg[n_node - 1]] <= xcol[seg[0]] + FEATURE_THRESHOLD:
-                        continue
-                    proxy, pos, thr = _scan_feature(xcol, seg, y, w, total, w_node, criterion,
-                                                    min_samples_leaf, min_weight_leaf, left,
-                                                    best_proxy)
-                    if pos >= 0:
-                        best_proxy = proxy
-                        best_feature = f
-                        best_pos = pos
-                        best_threshold = thr
-            else:
-                # draw features without replacement (Fisher-Yates) until max_features
-                # have been visited and at least one of them was not constant
-                remaining = n_features
-                n_visited = 0
-                found_varying = False
-                while remaining > 0 and (n_visited < max_features or not found_varying):
+            # all features in index order, or features drawn without replacement
+            # (Fisher-Yates) until max_features have been visited and at least one of
+            # them was not constant
+            remaining = n_features
+            n_visited = 0
+            found_varying = False
+            while remaining > 0 and (search_all or n_visited < max_features or not found_varying):
+                if search_all:
+                    f = n_features - remaining
+                    remaining -= 1
+                else:
                     j = _random_below(rng, remaining)
                     remaining -= 1
                     f = features[j]
                     features[j] = features[remaining]
                     features[remaining] = f
-                    n_visited += 1
-                    seg = order[f, start:end]
-                    xcol = XT[f]
-                    if xcol[seg[n_node - 1]] <= xcol[seg[0]] + FEATURE_THRESHOLD:
-                        continue
-                    found_varying = True
-                    proxy, pos, thr = _scan_feature(xcol, seg, y, w, total, w_node, criterion,
-                                                    min_samples_leaf, min_weight_leaf, left,
-                                                    best_proxy)
-                    if pos >= 0:
-                        best_proxy = proxy
-                        best_feature = f
-                        best_pos = pos
-                        best_threshold = thr
+                n_visited += 1
+                seg = order[f, start:end]
+                xcol = XT[f]
+                # constant feature in this node: nothing to split
+                if xcol[seg[n_node - 1]] <= xcol[seg[0]] + FEATURE_THRESHOLD:
+                    continue
+                found_varying = True
+                proxy, pos, thr = _scan_feature(xcol, seg, y, w, total, w_node, criterion,
+                                                min_samples_leaf, left, best_proxy)
+                if pos >= 0:
+                    best_proxy = proxy
+                    best_feature = f
+                    best_pos = pos
+                    best_threshold = thr
             if best_pos < 0:
                 is_leaf = True
             else:
@@ -474,7 +496,7 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
         node = node_count
         node_count += 1
         if parent >= 0:
-            if is_left:
+            if stack[sp, _IS_LEFT]:
                 children_left[parent] = node
             else:
                 children_right[parent] = node
@@ -495,61 +517,30 @@ def build_tree(XT, y, w, order, n_outputs, criterion, max_depth, min_samples_spl
             feature[node] = best_feature
             threshold[node] = best_threshold
             split = start + best_pos
-            n_left = best_pos
-            n_right = n_node - best_pos
             # would a child be split again? (the same rules as above, known in advance)
-            left_grows = not (depth + 1 >= max_depth or n_left < min_samples_split
-                              or n_left < 2 * min_samples_leaf or wl < 2.0 * min_weight_leaf
-                              or imp_left <= EPSILON)
-            right_grows = not (depth + 1 >= max_depth or n_right < min_samples_split
-                               or n_right < 2 * min_samples_leaf or wr < 2.0 * min_weight_leaf
-                               or imp_right <= EPSILON)
-            # mark the left child's samples, then partition every other feature's row
-            # (the split feature's row is already in place).  Skipped when both children
-            # are leaves, and for features constant in this node: they stay constant
-            # below, where the constancy test gives the same answer on any of its samples.
-            seg = order[best_feature, start:end]
-            for q in range(best_pos):
-                goes_left[seg[q]] = 1
-            for f in range(n_features):
-                if f == best_feature or not (left_grows or right_grows):
-                    continue
-                row = order[f]
-                xcol = XT[f]
-                if xcol[row[end - 1]] <= xcol[row[start]] + FEATURE_THRESHOLD:
-                    continue
-                n_l = start
-                n_r = 0
-                for q in range(start, end):
-                    # stable partition without a branch (the side is unpredictable): write
-                    # the sample to both places, advance only the counter of its side
-                    s = row[q]
-                    g = np.int64(goes_left[s])
-                    row[n_l] = s
-                    buffer[n_r] = s
-                    n_l += g
-                    n_r += 1 - g
-                for q in range(n_r):
-                    row[n_l + q] = buffer[q]
-            for q in range(best_pos):
-                goes_left[seg[q]] = 0
+            if (_may_split(best_pos, depth + 1, imp_left, max_depth, min_samples_split,
+                           min_samples_leaf)
+                    or _may_split(n_node - best_pos, depth + 1, imp_right, max_depth,
+                                  min_samples_split, min_samples_leaf)):
+                # mark the left child's samples, then partition every other feature's
+                # row (the split feature's row is already in place).  Skipped when both
+                # children are leaves, and for features constant in this node: they stay
+                # constant below, where the constancy test gives the same answer on any
+                # of its samples.
+                seg = order[best_feature, start:end]
+                for q in range(best_pos):
+                    goes_left[seg[q]] = 1
+                for f in range(n_features):
+                    xcol = XT[f]
+                    if f != best_feature and xcol[order[f, end - 1]] > xcol[order[f, start]] + FEATURE_THRESHOLD:
+                        _partition(order, f, start, end, goes_left, buffer)
+                for q in range(best_pos):
+                    goes_left[seg[q]] = 0
             # right child first so that the left one is grown (and numbered) first
-            st_start[sp] = split
-            st_end[sp] = end
-            st_depth[sp] = depth + 1
-            st_parent[sp] = node
-            st_is_left[sp] = False
-            st_impurity[sp] = imp_right
-            st_row[sp] = best_feature
-            sp += 1
-            st_start[sp] = start
-            st_end[sp] = split
-            st_depth[sp] = depth + 1
-            st_parent[sp] = node
-            st_is_left[sp] = True
-            st_impurity[sp] = imp_left
-            st_row[sp] = best_feature
-            sp += 1
+            sp = _push(stack, stack_impurity, sp, split, end, depth + 1, node, 0, best_feature,
+                       imp_right)
+            sp = _push(stack, stack_impurity, sp, start, split, depth + 1, node, 1, best_feature,
+                       imp_left)
 
     return (children_left[:node_count].copy(), children_right[:node_count].copy(),
             feature[:node_count].copy(), threshold[:node_count].copy(),
