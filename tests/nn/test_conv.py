@@ -3,12 +3,10 @@
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from torch_parity import needs_torch, rel_err, torch
 
-from torch_parity import rel_err  # noqa: E402
-
-from mlatlas.nn import Conv2d, ConvTranspose2d, gradcheck  # noqa: E402
-from mlatlas.nn.conv import col2im, conv2d, conv_transpose2d, im2col  # noqa: E402
+from mlatlas.nn import Conv2d, ConvTranspose2d, gradcheck
+from mlatlas.nn.conv import col2im, conv2d, conv_transpose2d, im2col
 
 TOL = 1e-10
 
@@ -52,6 +50,7 @@ CONV_SETTINGS = [
 ]
 
 
+@needs_torch
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("setting", CONV_SETTINGS)
 def test_conv2d_matches_torch(rng, setting):
@@ -73,6 +72,7 @@ CONVT_SETTINGS = [
 ]
 
 
+@needs_torch
 @pytest.mark.parametrize("setting", CONVT_SETTINGS)
 def test_conv_transpose2d_matches_torch(rng, setting):
     cin, cout, k, s, p, op, g, bias, d, (n, h, w) = setting
@@ -82,6 +82,7 @@ def test_conv_transpose2d_matches_torch(rng, setting):
     assert max(errors.values()) <= TOL, errors
 
 
+@needs_torch
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("flat", [True, False], ids=["plane-grid", "strided-gather"])
 @pytest.mark.parametrize("threads", [1, 3])
@@ -270,6 +271,7 @@ def _random_geometry(rng):
                 padding=(int(rng.integers(0, 3)), int(rng.integers(0, 3))))
 
 
+@needs_torch
 @pytest.mark.parametrize("one_image_chunks", [False, True], ids=["default-chunks", "one-image-chunks-3-threads"])
 def test_random_geometries_match_torch(monkeypatch, one_image_chunks):
     """Many kernel/stride/dilation/padding/size combinations, on the flat plane grid.

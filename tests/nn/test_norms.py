@@ -3,11 +3,9 @@
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from torch_parity import needs_torch, rel_err, torch
 
-from torch_parity import rel_err  # noqa: E402
-
-from mlatlas.nn import (  # noqa: E402
+from mlatlas.nn import (
     BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm, gradcheck,
 )
 
@@ -44,6 +42,7 @@ def run_steps(ours, theirs, shape, rng, modes=("train", "train", "train", "eval"
     return max(errors)
 
 
+@needs_torch
 @pytest.mark.parametrize("kwargs,shape", [
     (dict(), (6, 4)),
     (dict(momentum=None), (5, 4, 3)),
@@ -55,6 +54,7 @@ def test_batchnorm1d_matches_torch(rng, kwargs, shape):
     assert run_steps(BatchNorm1d(4, **kwargs), torch.nn.BatchNorm1d(4, **kwargs), shape, rng) <= TOL
 
 
+@needs_torch
 @pytest.mark.parametrize("kwargs,shape", [
     (dict(), (4, 3, 5, 6)),
     (dict(momentum=None, affine=False), (2, 3, 4, 4)),
@@ -64,6 +64,7 @@ def test_batchnorm2d_matches_torch(rng, kwargs, shape):
     assert run_steps(BatchNorm2d(3, **kwargs), torch.nn.BatchNorm2d(3, **kwargs), shape, rng) <= TOL
 
 
+@needs_torch
 @pytest.mark.parametrize("kwargs,shape", [
     (dict(), (3, 4, 5, 6)),
     (dict(affine=True), (2, 4, 3, 3)),
@@ -75,6 +76,7 @@ def test_instancenorm2d_matches_torch(rng, kwargs, shape):
     assert run_steps(InstanceNorm2d(4, **kwargs), torch.nn.InstanceNorm2d(4, **kwargs), shape, rng) <= TOL
 
 
+@needs_torch
 @pytest.mark.parametrize("normalized_shape,kwargs,shape", [
     (5, dict(), (4, 5)),
     ((3, 4), dict(), (2, 5, 3, 4)),
@@ -86,6 +88,7 @@ def test_layernorm_matches_torch(rng, normalized_shape, kwargs, shape):
                      shape, rng) <= TOL
 
 
+@needs_torch
 @pytest.mark.parametrize("groups,channels,kwargs,shape", [
     (2, 4, dict(), (3, 4, 5, 6)),
     (1, 6, dict(), (2, 6, 3, 3)),

@@ -3,11 +3,9 @@
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from torch_parity import needs_torch, rel_err, torch
 
-from torch_parity import rel_err  # noqa: E402
-
-from mlatlas.nn import SGD, Adam, AdamW, Linear, MSELoss, Parameter, Sequential, Tanh  # noqa: E402
+from mlatlas.nn import SGD, Adam, AdamW, Linear, MSELoss, Parameter, Sequential, Tanh
 
 STEPS = 200
 TOL = 1e-10
@@ -49,6 +47,7 @@ SGD_SETTINGS = [
 ]
 
 
+@needs_torch
 @pytest.mark.parametrize("kwargs", SGD_SETTINGS)
 def test_sgd_trajectory_matches_torch(rng, kwargs):
     worst, *_ = run_trajectories(SGD, torch.optim.SGD, kwargs, rng)
@@ -64,12 +63,14 @@ ADAM_SETTINGS = [
 ]
 
 
+@needs_torch
 @pytest.mark.parametrize("kwargs", ADAM_SETTINGS)
 def test_adam_trajectory_matches_torch(rng, kwargs):
     worst, *_ = run_trajectories(Adam, torch.optim.Adam, kwargs, rng)
     assert worst <= TOL
 
 
+@needs_torch
 @pytest.mark.parametrize("kwargs", [dict(lr=0.01), dict(lr=0.02, weight_decay=0.3, amsgrad=True),
                                     dict(lr=0.01, betas=(0.85, 0.95), weight_decay=0.0)])
 def test_adamw_trajectory_matches_torch(rng, kwargs):
@@ -77,23 +78,27 @@ def test_adamw_trajectory_matches_torch(rng, kwargs):
     assert worst <= TOL
 
 
-@pytest.mark.parametrize("ours_cls,torch_cls,kwargs", [
-    (SGD, torch.optim.SGD, dict(lr=0.05, momentum=0.9)),
-    (Adam, torch.optim.Adam, dict(lr=0.01)),
+@needs_torch
+@pytest.mark.parametrize("ours_cls,torch_name,kwargs", [
+    (SGD, "SGD", dict(lr=0.05, momentum=0.9)),
+    (Adam, "Adam", dict(lr=0.01)),
 ])
-def test_parameter_groups_match_torch(rng, ours_cls, torch_cls, kwargs):
+def test_parameter_groups_match_torch(rng, ours_cls, torch_name, kwargs):
+    torch_cls = getattr(torch.optim, torch_name)
     worst, ours_opt, torch_opt, *_ = run_trajectories(ours_cls, torch_cls, kwargs, rng, steps=50, two_groups=True)
     assert worst <= TOL
     assert [g["lr"] for g in ours_opt.param_groups] == [g["lr"] for g in torch_opt.param_groups]
 
 
-@pytest.mark.parametrize("ours_cls,torch_cls,kwargs", [
-    (SGD, torch.optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True)),
-    (Adam, torch.optim.Adam, dict(lr=0.01, amsgrad=True)),
-    (AdamW, torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
+@needs_torch
+@pytest.mark.parametrize("ours_cls,torch_name,kwargs", [
+    (SGD, "SGD", dict(lr=0.05, momentum=0.9, nesterov=True)),
+    (Adam, "Adam", dict(lr=0.01, amsgrad=True)),
+    (AdamW, "AdamW", dict(lr=0.01, weight_decay=0.1)),
 ])
-def test_state_dict_from_torch_continues_the_trajectory(rng, ours_cls, torch_cls, kwargs):
+def test_state_dict_from_torch_continues_the_trajectory(rng, ours_cls, torch_name, kwargs):
     """Run 30 steps in torch, load its optimizer state and parameters into ours, continue both."""
+    torch_cls = getattr(torch.optim, torch_name)
     init = rng.standard_normal((4, 3))
     tp = torch.tensor(init, requires_grad=True)
     topt = torch_cls([tp], **kwargs)
@@ -136,6 +141,7 @@ def test_state_dict_round_trip(rng):
     np.testing.assert_array_equal(p.data, q.data)
 
 
+@needs_torch
 def test_training_a_network_matches_torch(rng):
     """Module gradients + optimizer together: 200 Adam steps on a small regression net."""
     ours = Sequential(Linear(3, 8, random_state=0), Tanh(), Linear(8, 1, random_state=1))

@@ -6,22 +6,27 @@ import warnings
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from torch_parity import needs_torch, torch
 
-from mlatlas.nn import SGD, Adam, Parameter  # noqa: E402
-from mlatlas.nn import schedules  # noqa: E402
+from mlatlas.nn import SGD, Adam, Parameter
+from mlatlas.nn import schedules
 
 STEPS = 200
 RTOL = 1e-13
 
 
+def our_optimizer(kind="sgd", lrs=(0.1,)):
+    """One of our optimizers with one parameter group per lr."""
+    groups = [{"params": [Parameter(np.zeros(2))], "lr": lr} for lr in lrs]
+    return SGD(groups, lr=lrs[0], momentum=0.9) if kind == "sgd" else Adam(groups, lr=lrs[0])
+
+
 def optimizers(kind="sgd", lrs=(0.1,)):
     """Matching optimizers (one parameter group per lr) from both libraries."""
-    ours_groups = [{"params": [Parameter(np.zeros(2))], "lr": lr} for lr in lrs]
     torch_groups = [{"params": [torch.zeros(2, requires_grad=True)], "lr": lr} for lr in lrs]
     if kind == "sgd":
-        return SGD(ours_groups, lr=lrs[0], momentum=0.9), torch.optim.SGD(torch_groups, lr=lrs[0], momentum=0.9)
-    return Adam(ours_groups, lr=lrs[0]), torch.optim.Adam(torch_groups, lr=lrs[0])
+        return our_optimizer(kind, lrs), torch.optim.SGD(torch_groups, lr=lrs[0], momentum=0.9)
+    return our_optimizer(kind, lrs), torch.optim.Adam(torch_groups, lr=lrs[0])
 
 
 def assert_same_rates(ours, theirs):
@@ -81,6 +86,7 @@ CASES = {
 }
 
 
+@needs_torch
 @pytest.mark.parametrize("name", sorted(CASES))
 @pytest.mark.parametrize("lrs", [(0.1,), (0.05, 0.3)], ids=["one-group", "two-groups"])
 def test_learning_rates_match_torch(name, lrs):
@@ -89,12 +95,14 @@ def test_learning_rates_match_torch(name, lrs):
     assert len({round(r[0], 12) for r in rates}) > 1  # the schedule really moves
 
 
+@needs_torch
 @pytest.mark.parametrize("kind,track", [("sgd", "momentum"), ("adam", "betas")])
 def test_one_cycle_cycles_momentum_like_torch(kind, track):
     run(lambda m, o: m.OneCycleLR(o, max_lr=0.3, total_steps=200, base_momentum=0.8, max_momentum=0.9),
         kind=kind, track=track)
 
 
+@needs_torch
 @pytest.mark.parametrize("kwargs", [
     dict(),
     dict(mode="max", factor=0.5, patience=3, threshold=0.01, cooldown=2),
@@ -110,6 +118,7 @@ def test_reduce_on_plateau_matches_torch(kwargs):
     assert rates[-1][0] < rates[0][0]
 
 
+@needs_torch
 def test_chained_schedules_match_torch():
     """Two chainable schedules acting on one optimizer, as in PyTorch."""
     out = []
@@ -125,6 +134,7 @@ def test_chained_schedules_match_torch():
     assert_same_rates(*out)
 
 
+@needs_torch
 @pytest.mark.parametrize("make", [
     lambda m, o: m.StepLR(o, step_size=7, gamma=0.5),
     lambda m, o: m.MultiStepLR(o, milestones=[5, 12], gamma=0.1),
@@ -146,6 +156,7 @@ def test_step_with_epoch_uses_the_closed_form_like_torch(make):
     assert_same_rates(*out)
 
 
+@needs_torch
 def test_warm_restarts_with_fractional_epochs_match_torch():
     out = []
     for lib, opt in zip((schedules, torch.optim.lr_scheduler), optimizers()):
@@ -160,7 +171,7 @@ def test_warm_restarts_with_fractional_epochs_match_torch():
 
 
 def test_cosine_closed_form_and_recursive_form_agree():
-    opt, _ = optimizers()
+    opt = our_optimizer()
     sched = schedules.CosineAnnealingLR(opt, T_max=50, eta_min=0.01)
     for t in range(1, 51):
         opt.step()
@@ -170,21 +181,21 @@ def test_cosine_closed_form_and_recursive_form_agree():
 
 
 def test_schedule_state_dict_round_trip():
-    opt, _ = optimizers()
+    opt = our_optimizer()
     sched = schedules.StepLR(opt, step_size=3, gamma=0.5)
     for _ in range(4):
         opt.step()
         sched.step()
     state = sched.state_dict()
     assert "optimizer" not in state and state["last_epoch"] == 4
-    other_opt, _ = optimizers()
+    other_opt = our_optimizer()
     other = schedules.StepLR(other_opt, step_size=3, gamma=0.5)
     other.load_state_dict(state)
     assert other.last_epoch == 4 and other.get_last_lr() == sched.get_last_lr()
 
 
 def test_schedule_errors():
-    opt, _ = optimizers()
+    opt = our_optimizer()
     with pytest.raises(TypeError, match="not an Optimizer"):
         schedules.StepLR(object(), step_size=2)
     with pytest.raises(ValueError, match="T_0"):

@@ -3,12 +3,10 @@
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from torch_parity import needs_torch, rel_err, torch
 
-from torch_parity import rel_err  # noqa: E402
-
-from mlatlas.nn import Upsample, gradcheck, interpolate  # noqa: E402
-from mlatlas.nn.upsampling import interpolation_matrix  # noqa: E402
+from mlatlas.nn import Upsample, gradcheck, interpolate
+from mlatlas.nn.upsampling import interpolation_matrix
 
 TOL = 1e-10
 
@@ -21,6 +19,7 @@ SPECS = [
 MODES = [("nearest", None), ("bilinear", False), ("bilinear", True), ("bicubic", False), ("bicubic", True)]
 
 
+@needs_torch
 @pytest.mark.parametrize("mode,align_corners", MODES)
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: "-".join(f"{k}={v}" for k, v in s.items()))
 def test_upsample_2d_matches_torch(rng, mode, align_corners, spec):
@@ -36,6 +35,7 @@ def test_upsample_2d_matches_torch(rng, mode, align_corners, spec):
         assert rel_err(layer.backward(g), xt.grad) <= TOL, (H, W)
 
 
+@needs_torch
 def test_nearest_index_rule_matches_torch_for_every_size(rng):
     """floor(dst * scale) in single precision, with the out == in and out == 2 in special cases."""
     mismatches = []
@@ -54,6 +54,7 @@ def test_nearest_index_rule_matches_torch_for_every_size(rng):
     assert not mismatches, mismatches[:10]
 
 
+@needs_torch
 @pytest.mark.parametrize("mode,shape,kwargs", [
     ("nearest", (2, 3, 5), dict(scale_factor=1.5)),
     ("linear", (2, 3, 5), dict(scale_factor=2.5, align_corners=False)),

@@ -1,6 +1,19 @@
-"""Shared helper of the tests that compare mlatlas.nn with PyTorch."""
+"""Shared helpers of the tests that compare mlatlas.nn with PyTorch.
+
+``torch`` is None where PyTorch is not installed; the tests that need it carry
+``@needs_torch`` and skip alone, so the NumPy-only tests of the same files still run.
+"""
 
 import numpy as np
+import pytest
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+#: marks a test that compares with PyTorch (skipped, alone, where torch is absent)
+needs_torch = pytest.mark.skipif(torch is None, reason="needs torch (a parity test against PyTorch)")
 
 
 def rel_err(ours, ref):
