@@ -78,8 +78,14 @@ MIN_LOG_SIGMA = math.log(1e-2)
 class VAEConfig(TrainingConfig):
     """Config of :class:`VAE` (the training fields come from :class:`TrainingConfig`).
 
-    The defaults train on half of the binarized 8x8 digits in about a minute on two
-    CPU cores and reach a test -log p(x) of about 16.4 nats (IWAE, k = 1000).
+    The defaults train on half of the binarized 8x8 digits (898 images) in about a
+    minute on two CPU cores (67 s measured on a shared machine) and reach a test
+    -log p(x) of 16.89 nats (IWAE, k = 1000; mean of seeds 0 and 1), against 19.05 for
+    a mixture of 50 Bernoullis and 24.57 for independent pixels.  They were chosen by
+    measurement: the moving average of the weights gains about 0.1 nat; longer
+    training, wider, narrower or deeper networks, dropout, weight decay, a larger or
+    smaller latent space and smaller batches all did as well or worse (the training
+    ELBO keeps improving after ~500 epochs while the test likelihood gets worse).
     """
 
     epochs: int = param(500, "passes over the training data", kind="int", low=1)
