@@ -126,3 +126,14 @@ def test_import_mlatlas_without_torch():
     result = subprocess.run([sys.executable, "-c", NO_TORCH], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == "ok"
+
+
+def test_every_exported_name_resolves():
+    pytest.importorskip("torch")
+    import mlatlas.generative as generative
+
+    for name in generative.__all__:
+        obj = getattr(generative, name)
+        assert getattr(obj, "__name__", name) in (name, "load"), name
+    with pytest.raises(AttributeError, match="has no attribute 'Diffusion'"):
+        generative.Diffusion  # noqa: B018

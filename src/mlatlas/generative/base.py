@@ -75,9 +75,8 @@ def check_images(X: Any, name: str = "X", image_shape: tuple | None = None) -> n
     Raises
     ------
     ValueError
-        For a wrong shape, no samples, non-finite values or values outside [0, 1].
-    TypeError
-        For values that are not numbers.
+        For values that are not numbers, a wrong shape, no samples, non-finite values or
+        values outside [0, 1].
 
     Examples
     --------
@@ -86,7 +85,7 @@ def check_images(X: Any, name: str = "X", image_shape: tuple | None = None) -> n
     """
     raw = _to_numpy(X)
     if raw.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold numbers in [0, 1]; got an array of dtype {raw.dtype}.")
+        raise ValueError(f"{name} must hold numbers in [0, 1]; got an array of dtype {raw.dtype}.")
     shape_text = "(n, 1, H, W) or (n, H*W)"
     if raw.ndim == 2:
         n, d = raw.shape
