@@ -45,21 +45,33 @@ def _separable_blobs():
 
 
 # ---------------------------------------------------------------------- parity with libsvm
+# Tolerances (dual_coef_, intercept_, decision values), set near the measured
+# differences.  Where our float32 kernel cache and libsvm's hold the same values, both
+# take the same SMO path and agree to rounding (measured <= 1.2e-14, 1.6e-15, 7.7e-13);
+# libsvm computes the RBF kernel as exp(-gamma (|x|^2 + |z|^2 - 2 x.z)), so where a
+# value rounds to another float32 the paths part, and both stop within tol of the
+# optimum (iris, rbf: measured 4.3e-6, 9.9e-8, 1.3e-7).
+_SAME_PATH = (1e-12, 1e-12, 1e-11)
+_OTHER_PATH = (1e-5, 5e-7, 1e-6)
+
+
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("dataset", sorted(DATASETS))
 def test_matches_sklearn_svc(dataset, kernel):
     X, y = DATASETS[dataset]()
     ours = SVC(kernel=kernel, tol=1e-6).fit(X, y)
     ref = sk_svm.SVC(kernel=kernel, tol=1e-6).fit(X, y)
+    dual_tol, intercept_tol, decision_tol = _OTHER_PATH if (dataset, kernel) == ("iris", "rbf") else _SAME_PATH
     np.testing.assert_array_equal(ours.support_, ref.support_)
     np.testing.assert_array_equal(ours.n_support_, ref.n_support_)
     np.testing.assert_allclose(ours.support_vectors_, ref.support_vectors_)
-    np.testing.assert_allclose(ours.dual_coef_, ref.dual_coef_, rtol=0, atol=1e-3)
-    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(ours.dual_coef_, ref.dual_coef_, rtol=0, atol=dual_tol)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=intercept_tol)
     X_new = np.random.default_rng(0).normal(size=(300, X.shape[1])) * 1.5
     for Z in (X, X_new):
         np.testing.assert_array_equal(ours.predict(Z), ref.predict(Z))
-        np.testing.assert_allclose(ours.decision_function(Z), ref.decision_function(Z), rtol=0, atol=1e-3)
+        np.testing.assert_allclose(ours.decision_function(Z), ref.decision_function(Z), rtol=0,
+                                   atol=decision_tol)
 
 
 @pytest.mark.parametrize("dataset, kernel", [("moons", "rbf"), ("moons", "linear"),
@@ -71,34 +83,73 @@ def test_same_smo_path_as_libsvm(dataset, kernel):
     ours = SVC(kernel=kernel).fit(X, y)
     ref = sk_svm.SVC(kernel=kernel, shrinking=False).fit(X, y)
     np.testing.assert_array_equal(ours.n_iter_, ref.n_iter_)
-    np.testing.assert_allclose(ours.dual_coef_, ref.dual_coef_, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours.dual_coef_, ref.dual_coef_, rtol=0, atol=1e-12)  # measured 2.3e-15
 
 
-@pytest.mark.parametrize("loader, n_rows", [(load_wine, None), (load_digits, 600)])
-def test_multiclass_one_vs_one(loader, n_rows):
+# digits without shrinking follows our path to rounding (measured 1.3e-14, 2.2e-16,
+# 7.5e-15); on wine one pair's RBF values round differently (1.5e-6, 3.7e-8, 6.4e-7)
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("dataset, C, weighted", [("moons", 1.0, False), ("breast_cancer", 10.0, True),
+                                                  ("iris", 3.0, True)])
+def test_readable_smo_takes_the_compiled_steps(dataset, C, weighted, kernel, monkeypatch):
+    # smo_readable on the whole (float32-rounded) kernel matrix against the compiled loop
+    # with its row cache: the same pairs, the same multipliers (measured: bit for bit)
+    from mlatlas.supervised.svm import SVC as SVC_
+
+    X, y = DATASETS[dataset]()
+    sw = np.random.default_rng(0).uniform(0.3, 2.0, size=len(y)) if weighted else None
+    fast = SVC_(kernel=kernel, C=C, tol=1e-5).fit(X, y, sample_weight=sw)
+    monkeypatch.setattr(SVC_, "_solve_pair", SVC_._solve_pair_readable)
+    readable = SVC_(kernel=kernel, C=C, tol=1e-5).fit(X, y, sample_weight=sw)
+    np.testing.assert_array_equal(readable.n_iter_, fast.n_iter_)
+    np.testing.assert_array_equal(readable.support_, fast.support_)
+    np.testing.assert_allclose(readable.dual_coef_, fast.dual_coef_, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(readable.intercept_, fast.intercept_, rtol=0, atol=1e-12)
+    assert readable.history_[-1]["kkt_violation"] < 1e-5
+    assert readable.history_[-1]["dual_objective"] == pytest.approx(fast.history_[-1]["dual_objective"],
+                                                                     rel=1e-12)
+
+
+def test_one_vs_one_votes_by_hand():
+    from mlatlas.supervised.svm import _one_vs_one_votes
+
+    # pairs (0, 1), (0, 2), (1, 2): sample 0 -> 0 beats 1, 2 beats 0, 1 beats 2: a 1-1-1 tie;
+    # sample 1 -> 0, 0, 2: class 0 twice
+    dec = np.array([[0.5, -0.2, 1.5], [2.0, 0.1, -0.3]])
+    votes, confidence = _one_vs_one_votes(dec, 3)
+    np.testing.assert_array_equal(votes, [[1, 1, 1], [2, 0, 1]])
+    np.testing.assert_allclose(confidence, [[0.3, 1.0, -1.3], [2.1, -2.3, 0.2]])
+
+
+@pytest.mark.parametrize("loader, n_rows, shrinking, tols", [
+    (load_wine, None, True, (1e-5, 3e-7, 5e-6)),
+    (load_digits, 600, False, _SAME_PATH),
+])
+def test_multiclass_one_vs_one(loader, n_rows, shrinking, tols):
     X, y = loader(return_X_y=True)
     X, y = X[:n_rows], y[:n_rows]
     X = StandardScaler().fit_transform(X)
     n_classes = len(np.unique(y))
     n_pairs = n_classes * (n_classes - 1) // 2
     ours = SVC(C=3.0, tol=1e-6).fit(X, y)
-    ref = sk_svm.SVC(C=3.0, tol=1e-6).fit(X, y)
+    ref = sk_svm.SVC(C=3.0, tol=1e-6, shrinking=shrinking).fit(X, y)
+    dual_tol, intercept_tol, decision_tol = tols
     assert ours.dual_coef_.shape == (n_classes - 1, len(ours.support_))
     assert ours.intercept_.shape == (n_pairs,) and len(ours.n_iter_) == n_pairs
     np.testing.assert_array_equal(ours.support_, ref.support_)
-    np.testing.assert_allclose(ours.dual_coef_, ref.dual_coef_, rtol=0, atol=1e-3)
-    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(ours.dual_coef_, ref.dual_coef_, rtol=0, atol=dual_tol)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=intercept_tol)
     np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
     ovr = ours.decision_function(X)
     assert ovr.shape == (len(X), n_classes)
-    np.testing.assert_allclose(ovr, ref.decision_function(X), rtol=0, atol=1e-3)
+    np.testing.assert_allclose(ovr, ref.decision_function(X), rtol=0, atol=decision_tol)
     # the ovr columns rank the classes the way the votes do
     np.testing.assert_array_equal(ours.classes_[ovr.argmax(axis=1)], ours.predict(X))
     ours.set_params(decision_function_shape="ovo")
     ref.set_params(decision_function_shape="ovo")
     ovo = ours.decision_function(X)
     assert ovo.shape == (len(X), n_pairs)
-    np.testing.assert_allclose(ovo, ref.decision_function(X), rtol=0, atol=1e-3)
+    np.testing.assert_allclose(ovo, ref.decision_function(X), rtol=0, atol=decision_tol)
 
 
 def test_string_labels_and_binary_sign():
@@ -117,7 +168,7 @@ def test_coef_for_linear_kernel():
     X, y = _iris()
     ours = SVC(kernel="linear", tol=1e-6).fit(X, y)
     ref = sk_svm.SVC(kernel="linear", tol=1e-6).fit(X, y)
-    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-12)  # measured 2.7e-15
     ours.set_params(decision_function_shape="ovo")
     np.testing.assert_allclose(X @ ours.coef_.T + ours.intercept_, ours.decision_function(X), atol=1e-9)
 
@@ -125,7 +176,7 @@ def test_coef_for_linear_kernel():
     binary = SVC(kernel="linear", tol=1e-6).fit(X, y)
     ref = sk_svm.SVC(kernel="linear", tol=1e-6).fit(X, y)
     assert binary.coef_.shape == (1, X.shape[1])
-    np.testing.assert_allclose(binary.coef_, ref.coef_, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(binary.coef_, ref.coef_, rtol=0, atol=1e-12)  # measured 1.7e-15
     np.testing.assert_allclose(X @ binary.coef_[0] + binary.intercept_[0], binary.decision_function(X),
                                atol=1e-9)
     with pytest.raises(AttributeError, match="linear kernel"):
@@ -143,8 +194,9 @@ def test_sample_weight_matches_sklearn_and_repetition():
     kept = np.flatnonzero(w > 0)
     np.testing.assert_array_equal(ours.support_, kept[ref.support_])
     np.testing.assert_array_equal(ours.support_vectors_, ref.support_vectors_)
-    np.testing.assert_allclose(ours.dual_coef_, ref.dual_coef_, rtol=0, atol=1e-3)
-    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=1e-3)
+    # libsvm scales C per sample in its own float arithmetic: the paths part (measured 6.6e-6, 1.5e-7)
+    np.testing.assert_allclose(ours.dual_coef_, ref.dual_coef_, rtol=0, atol=2e-5)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=1e-6)
     assert not np.isin(np.arange(10), ours.support_).any()  # weight 0 = left out
     # an integer weight is the same problem as repeating the sample (same gamma)
     counts = np.random.default_rng(4).integers(1, 4, size=len(y))
@@ -182,7 +234,7 @@ def test_hard_margin_equals_large_C_and_sklearn():
     np.testing.assert_allclose(hard.dual_coef_, large.dual_coef_, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(hard.intercept_, large.intercept_, rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(hard.support_, ref.support_)
-    np.testing.assert_allclose(hard.dual_coef_, ref.dual_coef_, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(hard.dual_coef_, ref.dual_coef_, rtol=0, atol=1e-12)  # measured 0
     # every training point is on or outside the margin: y f(x) >= 1 (up to tol)
     signed = np.where(y == 1, 1.0, -1.0) * hard.decision_function(X)
     assert signed.min() > 1 - 1e-6
@@ -386,15 +438,16 @@ def test_gamma_scale_makes_the_kernels_scale_free(name, kernel, degree, scale):
 
 def test_large_data_match_scikit_learn_at_1e150():
     # scikit-learn still computes at 1e150 (its squares stay below 1e308); the same
-    # tolerances as the parity test on ordinary data
+    # tolerances as the parity test on ordinary data (iris, rbf)
     X, y = _iris()
     ours = SVC(tol=1e-6).fit(X * 1e150, y)
     ref = sk_svm.SVC(tol=1e-6).fit(X * 1e150, y)
+    dual_tol, _, decision_tol = _OTHER_PATH
     np.testing.assert_array_equal(ours.predict(X * 1e150), ref.predict(X * 1e150))
     np.testing.assert_array_equal(ours.support_, ref.support_)
-    np.testing.assert_allclose(ours.dual_coef_, ref.dual_coef_, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(ours.dual_coef_, ref.dual_coef_, rtol=0, atol=dual_tol)
     np.testing.assert_allclose(ours.decision_function(X * 1e150), ref.decision_function(X * 1e150),
-                               rtol=0, atol=1e-3)
+                               rtol=0, atol=decision_tol)
 
 
 @pytest.mark.parametrize("scale", [1e155, 1e300, 1e-300])

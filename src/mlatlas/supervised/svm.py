@@ -62,6 +62,11 @@ decision value is ``> 0`` and for ``b`` otherwise, and the class with most votes
 (the lowest index on ties).  The fitted attributes use libsvm's layout, so they can be
 compared number for number with :class:`sklearn.svm.SVC`.
 
+Two versions of SMO: :func:`smo_readable` at the end of this file is the iteration
+above written plainly on the whole kernel matrix; :class:`SVC` runs the same steps
+compiled (``_svm_kernels.py``), computing kernel rows only when a working pair needs
+them and keeping them in a cache.  The tests check that both reach the same multipliers.
+
 References
 ----------
 - Cortes & Vapnik (1995), Support-vector networks. Machine Learning 20.
@@ -75,6 +80,7 @@ References
 
 from __future__ import annotations
 
+import itertools
 import numbers
 import warnings
 
@@ -85,9 +91,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import (ConvergenceWarning, History, InvalidParameterError, check_option,
                     check_sample_weight, check_scalar_param, max_abs, overflow_safe_scale)
-from . import _smo
+from . import _svm_kernels as _kernels
 
-__all__ = ["SVC"]
+__all__ = ["SVC", "smo_readable"]
 
 # SMO runs in blocks of iterations, history_ gets one record per block: blocks of 10
 # iterations at first, growing to 100 (a fifth of the iterations done so far).
@@ -312,17 +318,16 @@ class SVC(ClassifierMixin, BaseEstimator):
         is_support = np.zeros(X.shape[0], dtype=bool)
         solutions = []
         n_iter = []
-        for a in range(n_classes):
-            for b in range(a + 1, n_classes):
-                # class a is the +1 side, class b the -1 side (libsvm's order)
-                idx = np.concatenate([members[a], members[b]])
-                y_pair = np.concatenate([np.ones(len(members[a])), -np.ones(len(members[b]))])
-                upper = self.C * weights[idx]
-                alpha, rho, iterations = self._solve_pair(
-                    np.ascontiguousarray(X[idx]), y_pair, upper, (a, b))
-                is_support[idx[alpha > 0]] = True
-                solutions.append((a, b, idx, y_pair * alpha, rho))
-                n_iter.append(iterations)
+        for a, b in _pairs(n_classes):
+            # class a is the +1 side, class b the -1 side (libsvm's order)
+            idx = np.concatenate([members[a], members[b]])
+            y_pair = np.concatenate([np.ones(len(members[a])), -np.ones(len(members[b]))])
+            upper = self.C * weights[idx]
+            alpha, rho, iterations = self._solve_pair(
+                np.ascontiguousarray(X[idx]), y_pair, upper, (a, b))
+            is_support[idx[alpha > 0]] = True
+            solutions.append((a, b, idx, y_pair * alpha, rho))
+            n_iter.append(iterations)
 
         # support vectors grouped by class, in sample order within a class
         support = [m[is_support[m]] for m in members]
@@ -352,7 +357,7 @@ class SVC(ClassifierMixin, BaseEstimator):
     def _solve_pair(self, X: np.ndarray, y: np.ndarray, upper: np.ndarray, pair: tuple):
         """SMO on one binary problem; returns (alpha, rho, iterations)."""
         n = len(y)
-        kernel = _smo.KERNEL_CODES[self.kernel]
+        kernel = _kernels.KERNEL_CODES[self.kernel]
         (X_kernel,), gamma = self._kernel_data(X)
         coef0, degree = float(self.coef0), int(self.degree)
         # the kernel-row cache: as many float32 rows of length n as cache_size MB holds
@@ -377,7 +382,7 @@ class SVC(ClassifierMixin, BaseEstimator):
         self._record(pair, iterations, alpha, grad, y, upper, 0)
         while True:
             block = min(max(_BLOCK_MIN, iterations // 5), _BLOCK_MAX, limit - iterations)
-            steps, converged = _smo.smo_iterations(
+            steps, converged = _kernels.smo_iterations(
                 XT, y, upper, kernel, gamma, coef0, degree, diag, alpha, grad,
                 store, slot_of, row_in, stamp, counters, acc, float(self.tol), block)
             iterations += steps
@@ -407,9 +412,25 @@ class SVC(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning, stacklevel=3)
         return alpha, _rho(alpha, grad, y, upper), iterations
 
+    def _solve_pair_readable(self, X: np.ndarray, y: np.ndarray, upper: np.ndarray, pair: tuple):
+        """:meth:`_solve_pair` by :func:`smo_readable` on the whole kernel matrix.
+
+        For small data (it holds all n^2 kernel values) and for the tests, which check
+        that it reaches the multipliers of the compiled SMO; the hard-margin checks are
+        left out.  history_ gets the first and the last record only.
+        """
+        (X_kernel,), gamma = self._kernel_data(X)
+        diag = self._kernel_diagonal(X_kernel, gamma)
+        K = _cached_kernel_matrix(X_kernel, self.kernel, gamma, float(self.coef0), int(self.degree))
+        self._record(pair, 0, np.zeros(len(y)), -np.ones(len(y)), y, upper, 0)
+        limit = self.max_iter if self.max_iter > 0 else max(10_000_000, 100 * len(y))
+        alpha, grad, iterations, _ = smo_readable(K, y, upper, diag, float(self.tol), limit)
+        self._record(pair, iterations, alpha, grad, y, upper, len(y))
+        return alpha, _rho(alpha, grad, y, upper), iterations
+
     def _record(self, pair, iteration, alpha, grad, y, upper, kernel_rows) -> None:
         # dual objective e^T alpha - 1/2 alpha^T Q alpha and KKT violation m(alpha) - M(alpha)
-        dual, violation, n_support = _smo.progress(y, upper, alpha, grad)
+        dual, violation, n_support = _kernels.progress(y, upper, alpha, grad)
         self.history_.record(pair=pair, iteration=iteration, dual_objective=dual,
                              kkt_violation=violation, n_support=n_support, kernel_rows=kernel_rows)
 
@@ -466,13 +487,10 @@ class SVC(ClassifierMixin, BaseEstimator):
             return self.dual_coef_.T.copy()
         starts = np.concatenate([[0], np.cumsum(self.n_support_)])
         weights = np.zeros((len(self.support_), n_classes * (n_classes - 1) // 2))
-        p = 0
-        for a in range(n_classes):
-            for b in range(a + 1, n_classes):
-                sa, sb = slice(starts[a], starts[a + 1]), slice(starts[b], starts[b + 1])
-                weights[sa, p] = self.dual_coef_[b - 1, sa]
-                weights[sb, p] = self.dual_coef_[a, sb]
-                p += 1
+        for p, (a, b) in enumerate(_pairs(n_classes)):
+            sa, sb = slice(starts[a], starts[a + 1]), slice(starts[b], starts[b + 1])
+            weights[sa, p] = self.dual_coef_[b - 1, sa]
+            weights[sb, p] = self.dual_coef_[a, sb]
         return weights
 
     def _pair_decisions(self, X) -> np.ndarray:
@@ -510,17 +528,7 @@ class SVC(ClassifierMixin, BaseEstimator):
             return dec
         # one column per class: its votes plus its summed pair confidences squashed
         # into (-1/3, 1/3), so the order of the votes is never changed
-        votes = np.zeros((dec.shape[0], n_classes))
-        confidence = np.zeros((dec.shape[0], n_classes))
-        p = 0
-        for a in range(n_classes):
-            for b in range(a + 1, n_classes):
-                wins_a = dec[:, p] > 0
-                votes[:, a] += wins_a
-                votes[:, b] += ~wins_a
-                confidence[:, a] += dec[:, p]
-                confidence[:, b] -= dec[:, p]
-                p += 1
+        votes, confidence = _one_vs_one_votes(dec, n_classes)
         return votes + confidence / (3.0 * (np.abs(confidence) + 1.0))
 
     def predict(self, X) -> np.ndarray:
@@ -530,14 +538,7 @@ class SVC(ClassifierMixin, BaseEstimator):
         if n_classes == 2:
             # public sign: positive (or zero, as libsvm) is classes_[1]
             return self.classes_[(dec[:, 0] >= 0).astype(int)]
-        votes = np.zeros((dec.shape[0], n_classes), dtype=np.int64)
-        p = 0
-        for a in range(n_classes):
-            for b in range(a + 1, n_classes):
-                wins_a = dec[:, p] > 0
-                votes[:, a] += wins_a
-                votes[:, b] += ~wins_a
-                p += 1
+        votes, _ = _one_vs_one_votes(dec, n_classes)
         return self.classes_[np.argmax(votes, axis=1)]  # ties: the lowest class index
 
 
@@ -569,6 +570,28 @@ def _label(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _pairs(n_classes: int):
+    """The one-vs-one pairs of classes ``(a, b)``, ``a < b``, in libsvm's order."""
+    return itertools.combinations(range(n_classes), 2)
+
+
+def _one_vs_one_votes(dec: np.ndarray, n_classes: int):
+    """Votes and summed confidences of the pairs, both (n_samples, n_classes).
+
+    Pair ``(a, b)`` (column ``p`` of ``dec``) votes for ``a`` when its decision value is
+    ``> 0`` and for ``b`` otherwise; its decision value counts for ``a`` and against ``b``.
+    """
+    votes = np.zeros((dec.shape[0], n_classes))
+    confidence = np.zeros((dec.shape[0], n_classes))
+    for p, (a, b) in enumerate(_pairs(n_classes)):
+        wins_a = dec[:, p] > 0
+        votes[:, a] += wins_a
+        votes[:, b] += ~wins_a
+        confidence[:, a] += dec[:, p]
+        confidence[:, b] -= dec[:, p]
+    return votes, confidence
+
+
 def _rho(alpha, grad, y, upper) -> float:
     """rho = -b: the mean of y_t G_t over free multipliers, else the middle of its KKT range."""
     yg = y * grad
@@ -582,3 +605,118 @@ def _rho(alpha, grad, y, upper) -> float:
     high = yg[above].min() if above.any() else np.inf
     low = yg[below].max() if below.any() else -np.inf
     return float((high + low) / 2.0)
+
+
+# ---------------------------------------------------------------------------
+# SMO as the maths reads.  SVC trains with the compiled loop of _svm_kernels.py (kernel
+# rows computed when needed into a least-recently-used cache, the iterations run in
+# blocks); this plain version holds the whole kernel matrix and takes the same steps,
+# and the tests check that both reach the same multipliers.
+# ---------------------------------------------------------------------------
+
+
+def _cached_kernel_matrix(X: np.ndarray, kernel: str, gamma: float, coef0: float,
+                          degree: int) -> np.ndarray:
+    """K(x_r, x_t) for every pair of rows, as the compiled SMO's kernel cache holds it.
+
+    The sums run over the features in order in float64 (as ``kernel_row`` adds them)
+    and the values are rounded to float32, the precision of the cache (and of libsvm's).
+    """
+    acc = np.zeros((X.shape[0], X.shape[0]))
+    for k in range(X.shape[1]):
+        if kernel == "rbf":
+            # ||x_r - x_t||^2, summed feature by feature
+            acc += (X[:, None, k] - X[None, :, k]) ** 2
+        else:
+            # <x_r, x_t>
+            acc += X[:, None, k] * X[None, :, k]
+    if kernel == "rbf":
+        K = np.exp(-gamma * acc)  # exp(-gamma ||x_r - x_t||^2)
+    elif kernel == "linear":
+        K = acc
+    elif kernel == "poly":
+        K = (gamma * acc + coef0) ** degree
+    else:
+        K = np.tanh(gamma * acc + coef0)
+    return K.astype(np.float32).astype(np.float64)
+
+
+def smo_readable(K: np.ndarray, y: np.ndarray, upper: np.ndarray, diag: np.ndarray,
+                 tol: float, max_iter: int):
+    """SMO for one binary dual, written plainly on the whole kernel matrix.
+
+    Solves ``min 1/2 alpha^T Q alpha - e^T alpha`` with ``Q_ij = y_i y_j K_ij``,
+    ``0 <= alpha_t <= U_t`` and ``y^T alpha = 0``, by the iterations of the module
+    docstring: second-order working-set selection, the two-variable step cut to the
+    box, the gradient update.
+
+    Parameters
+    ----------
+    K : ndarray of shape (n, n)
+        Kernel matrix (for the compiled SMO's path: :func:`_cached_kernel_matrix`).
+    y : ndarray of shape (n,)
+        Labels in {+1, -1}.
+    upper : ndarray of shape (n,)
+        The box ``U_t`` (``C`` times the sample weight).
+    diag : ndarray of shape (n,)
+        ``K(x_t, x_t)`` in float64, as the compiled SMO reads it.
+    tol : float
+        Stop when ``m(alpha) - M(alpha) < tol``.
+    max_iter : int
+
+    Returns
+    -------
+    alpha : ndarray of shape (n,)
+    G : ndarray of shape (n,)
+        The gradient ``Q alpha - e``.
+    iterations : int
+    converged : bool
+    """
+    n = len(y)
+    alpha = np.zeros(n)
+    G = -np.ones(n)  # G = Q alpha - e at alpha = 0
+    for iteration in range(max_iter):
+        # I_up = {y = +1, alpha < U} u {y = -1, alpha > 0}, I_low = {y = +1, alpha > 0} u {y = -1, alpha < U}
+        up = ((y > 0) & (alpha < upper)) | ((y < 0) & (alpha > 0))
+        low = ((y > 0) & (alpha > 0)) | ((y < 0) & (alpha < upper))
+        if not up.any():
+            return alpha, G, iteration, True
+        # i = argmax_{t in I_up} -y_t G_t (the last one on ties, as libsvm), m = -y_i G_i
+        score = np.where(up, -y * G, -np.inf)
+        i = n - 1 - int(np.argmax(score[::-1]))
+        m = score[i]
+        # -M = max_{t in I_low} y_t G_t
+        minus_M = np.max(np.where(low, y * G, -np.inf))
+        # j = argmin over t in I_low with b_it = m + y_t G_t > 0 of -b_it^2 / a_it,
+        # a_it = K_ii + K_tt - 2 K_it (TAU where not positive); the last one on ties
+        b = m + y * G
+        a = diag[i] + diag - 2.0 * K[i]
+        a = np.where(a > 0.0, a, _kernels.TAU)
+        decrease = np.where(low & (b > 0.0), -(b * b) / a, np.inf)
+        j = n - 1 - int(np.argmin(decrease[::-1]))
+        # stop when m(alpha) - M(alpha) < tol (or no t improves on i)
+        if m + minus_M < tol or not np.isfinite(decrease[j]):
+            return alpha, G, iteration, True
+
+        # the pair moves along alpha_i += y_i s, alpha_j -= y_j s (y^T alpha stays 0):
+        # f falls with slope b_ij and curvature a_ij, so s = b_ij / a_ij, cut at the box
+        a_ij = diag[i] + diag[j] - 2.0 * K[i, j]
+        a_ij = a_ij if a_ij > 0.0 else _kernels.TAU
+        b_ij = -y[i] * G[i] + y[j] * G[j]
+        room_i = upper[i] - alpha[i] if y[i] > 0 else alpha[i]  # how far alpha_i may move
+        room_j = alpha[j] if y[j] > 0 else upper[j] - alpha[j]
+        s = min(b_ij / a_ij, room_i, room_j)
+        old_i, old_j = alpha[i], alpha[j]
+        # a multiplier that reaches its bound is put exactly on it
+        alpha[i] = (upper[i] if y[i] > 0 else 0.0) if s == room_i else old_i + y[i] * s
+        alpha[j] = (0.0 if y[j] > 0 else upper[j]) if s == room_j else old_j - y[j] * s
+        if s == room_i or s == room_j:
+            # ... and the other is kept inside the box against rounding
+            alpha[i] = min(max(alpha[i], 0.0), upper[i])
+            alpha[j] = min(max(alpha[j], 0.0), upper[j])
+
+        # G_k += Q_ki (delta alpha_i) + Q_kj (delta alpha_j),  Q_kt = y_k y_t K_kt
+        c_i = y[i] * (alpha[i] - old_i)
+        c_j = y[j] * (alpha[j] - old_j)
+        G += y * (c_i * K[i] + c_j * K[j])
+    return alpha, G, max_iter, False

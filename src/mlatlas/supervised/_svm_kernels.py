@@ -3,7 +3,9 @@
 Only what cannot be vectorised lives here: one SMO iteration reads two kernel rows,
 scans the gradient twice to choose the working pair and updates the gradient, and
 the iterations are strictly sequential.  Everything else (problem set-up, the
-intercept, history, support vectors) is NumPy in ``svm.py``.
+intercept, history, support vectors) is NumPy in ``svm.py``, which also holds the
+same iterations written plainly on the whole kernel matrix (``smo_readable``); the
+tests check that both reach the same multipliers.
 
 Problem solved (one binary problem, labels ``y`` in {+1, -1}):
 
