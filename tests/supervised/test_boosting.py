@@ -25,8 +25,11 @@ def test_ten_point_example_by_hand():
     assert thresholds == [2.5, 8.5, 5.5]
     np.testing.assert_allclose(boost.estimator_errors_, [3 / 10, 3 / 14, 2 / 11], atol=1e-12)
     alphas = [0.5 * np.log((1 - e) / e) for e in (3 / 10, 3 / 14, 2 / 11)]
-    np.testing.assert_allclose(boost.estimator_weights_, alphas, atol=1e-12)
-    np.testing.assert_allclose(boost.estimator_weights_, [0.4236, 0.6496, 0.7520], atol=1e-4)
+    np.testing.assert_allclose(boost.alphas_, alphas, atol=1e-12)
+    np.testing.assert_allclose(boost.alphas_, [0.4236, 0.6496, 0.7520], atol=1e-4)
+    np.testing.assert_allclose(boost.history_.column("alpha"), alphas, atol=1e-12)
+    # scikit-learn's SAMME weight ln((1 - eps) / eps) has no factor 1/2
+    np.testing.assert_allclose(boost.estimator_weights_, 2 * np.array(alphas), atol=1e-12)
     w2 = boost.history_[1]["sample_weight"]
     np.testing.assert_allclose(w2, np.where(np.isin(np.arange(10), [6, 7, 8]), 1 / 6, 1 / 14), atol=1e-12)
     # the three stumps together make no mistake; staged: 3, 3, 0 mistakes
@@ -53,9 +56,9 @@ def test_two_class_identities():
             # after the update the stump just used is a coin flip: weighted error 1/2
             assert np.dot(w_next, h != y_pm) == pytest.approx(0.5)
     # H(x) = sign(sum_t alpha_t h_t(x)) is the prediction; the decision function is its scaled version
-    F = sum(a * np.where(s.predict(d.X) == 1, 1, -1) for a, s in zip(boost.estimator_weights_, boost.estimators_))
+    F = sum(a * np.where(s.predict(d.X) == 1, 1, -1) for a, s in zip(boost.alphas_, boost.estimators_))
     np.testing.assert_array_equal(boost.predict(d.X), boost.classes_[(F > 0).astype(int)])
-    np.testing.assert_allclose(boost.decision_function(d.X), 2 * F / boost.estimator_weights_.sum())
+    np.testing.assert_allclose(boost.decision_function(d.X), 2 * F / boost.alphas_.sum())
 
 
 @pytest.mark.parametrize("name, learning_rate", [("breast_cancer", 1.0), ("wine", 1.0), ("digits", 1.0),
@@ -71,10 +74,9 @@ def test_same_stumps_weights_and_errors_as_sklearn(name, learning_rate):
         assert a.feature_[0] == b.tree_.feature[0]
         assert a.threshold_[0] == pytest.approx(b.tree_.threshold[0], abs=1e-6)
     np.testing.assert_allclose(ours.estimator_errors_, ref.estimator_errors_[:m], rtol=1e-9, atol=1e-12)
-    # scikit-learn's SAMME weight has no factor 1/2
-    np.testing.assert_allclose(2 * ours.estimator_weights_, ref.estimator_weights_[:m], rtol=1e-9)
-    np.testing.assert_allclose(ours.estimator_weights_ / ours.estimator_weights_.sum(),
-                               ref.estimator_weights_ / ref.estimator_weights_.sum(), rtol=1e-9)
+    # the same SAMME weights as scikit-learn; the notes' alpha is half of them
+    np.testing.assert_allclose(ours.estimator_weights_, ref.estimator_weights_[:m], rtol=1e-9)
+    np.testing.assert_allclose(2 * ours.alphas_, ref.estimator_weights_[:m], rtol=1e-9)
     np.testing.assert_allclose(ours.decision_function(d.X), ref.decision_function(d.X), atol=1e-10)
     np.testing.assert_allclose(ours.predict_proba(d.X), ref.predict_proba(d.X), atol=1e-10)
     np.testing.assert_array_equal(ours.predict(d.X), ref.predict(d.X))
@@ -93,6 +95,7 @@ def test_weights_equal_repetitions_where_stumps_are_unique():
     a = AdaBoostClassifier(n_estimators=20, random_state=0).fit(X, y, sample_weight=sw)
     b = AdaBoostClassifier(n_estimators=20, random_state=0).fit(np.repeat(X, sw, 0), np.repeat(y, sw))
     np.testing.assert_allclose(a.estimator_weights_, b.estimator_weights_, rtol=1e-10)
+    np.testing.assert_allclose(a.alphas_, b.alphas_, rtol=1e-10)
     np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-12)
 
 
@@ -100,6 +103,9 @@ def test_perfect_stump_stops_and_chance_stump_fails():
     X = np.array([[0.0], [1.0], [2.0], [3.0]])
     boost = AdaBoostClassifier(n_estimators=10).fit(X, ["a", "a", "b", "b"])
     assert len(boost.estimators_) == 1 and boost.estimator_errors_.tolist() == [0.0]
+    ref = SkAdaBoost(SkTree(max_depth=1), n_estimators=10).fit(X, ["a", "a", "b", "b"])
+    assert boost.estimator_weights_.tolist() == ref.estimator_weights_[:1].tolist() == [1.0]
+    assert boost.alphas_.tolist() == [0.5]
     assert boost.predict([[0.2], [2.7]]).tolist() == ["a", "b"]
     # a constant feature: the best stump is one leaf, no better than chance
     with pytest.raises(ValueError, match="no better than chance"):

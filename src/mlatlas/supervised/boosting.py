@@ -32,15 +32,19 @@ perfect learner (eps_t = 0) would get an infinite alpha: boosting stops there.
 
 The factor 1/2 and scikit-learn
 -------------------------------
-scikit-learn's ``AdaBoostClassifier`` (SAMME) uses alpha_t without the 1/2 and
-multiplies only the misclassified weights by exp(alpha_t).  Both give the same
-normalised sample weights (a mistake gains the factor exp(2 * our alpha) relative to a
+scikit-learn's ``AdaBoostClassifier`` (SAMME) weighs learner t by
+
+    beta_t = learning_rate * (ln((1 - eps_t) / eps_t) + ln(K - 1)) = 2 alpha_t
+
+and multiplies only the misclassified weights by exp(beta_t).  Both give the same
+normalised sample weights (a mistake gains the factor exp(2 alpha_t) relative to a
 correct sample either way), the same errors, the same learners and the same votes:
-scaling every alpha by 2 changes no argmax and no sign.  So
-``estimator_weights_`` here are exactly half of scikit-learn's, and
-``decision_function`` (which divides by sum_t alpha_t) and ``predict_proba`` are equal
-to scikit-learn's.  For a perfect first stump scikit-learn stores weight 1 and we store
-1/2 (any positive weight gives the same one-stump ensemble).
+scaling every weight by 2 changes no argmax and no sign.  ``estimator_weights_`` holds
+scikit-learn's beta_t, so a drop-in user reads the same numbers; the notes' alpha_t
+is ``alphas_`` (and ``alpha`` in ``history_``).  ``decision_function`` (which divides by
+the sum of the weights) and ``predict_proba`` are equal to scikit-learn's.  A perfect
+first stump gets weight 1 (alpha 1/2), as in scikit-learn: any positive weight gives
+the same one-stump ensemble.
 
 The decision function follows SAMME's coding: learner t votes +alpha_t for the class
 it predicts and -alpha_t/(K-1) for every other class, and the sum is divided by
@@ -97,8 +101,11 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
     estimators_ : list of DecisionTreeClassifier
         The stumps (``max_depth=1``), trained on class indices 0..K-1.
     estimator_weights_ : ndarray (n_rounds,)
-        alpha_t = 1/2 * learning_rate * (ln((1 - eps_t)/eps_t) + ln(K - 1)); half of
-        scikit-learn's ``estimator_weights_`` (see the module docstring).
+        SAMME weight beta_t = learning_rate * (ln((1 - eps_t)/eps_t) + ln(K - 1)) of each
+        stump, as scikit-learn's ``estimator_weights_`` (twice the notes' alpha_t).
+    alphas_ : ndarray (n_rounds,)
+        The notes' alpha_t = beta_t / 2, i.e. 1/2 ln((1 - eps_t)/eps_t) with two classes
+        and ``learning_rate=1`` (see the module docstring).
     estimator_errors_ : ndarray (n_rounds,)
         Weighted training error eps_t of each stump.
     classes_ : ndarray (n_classes,)
@@ -183,7 +190,9 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
             if not np.isfinite(Z) or Z <= 0:
                 break
             w = new_w / Z
-        self.estimator_weights_ = np.asarray(alphas)
+        self.alphas_ = np.asarray(alphas)
+        # scikit-learn's SAMME weight: beta_t = 2 alpha_t
+        self.estimator_weights_ = 2.0 * self.alphas_
         self.estimator_errors_ = np.asarray(errors)
         importances = np.sum([a * s.feature_importances_ for a, s in zip(alphas, self.estimators_)], axis=0)
         total = importances.sum()
@@ -224,6 +233,7 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
         X = self._validate(X)
         votes = np.zeros((X.shape[0], self.n_classes_))
         alpha_sum = 0.0
+        # the vote is divided by the sum of the weights: beta_t or alpha_t alike
         for stump, alpha in zip(self.estimators_, self.estimator_weights_):
             votes += alpha * self._code(stump.predict(X, check_input=False))
             alpha_sum += alpha
