@@ -71,6 +71,70 @@ def test_bootstrap_counts_as_weights_equal_a_tree_on_the_resampled_rows():
         np.testing.assert_allclose(tree.value_, direct.value_)
 
 
+def test_bootstrap_counts_are_the_seeded_multinomial_draws():
+    # tree b is grown on n draws with replacement from numpy's Generator seeded with the
+    # forest's b-th seed: its root holds the drawn rows (distinct count, total weight n,
+    # class shares by draw count), and a row's out-of-bag vote comes from exactly the
+    # trees that never drew it
+    d = load("wine")
+    X, y = d.X, d.y
+    n, B = len(y), 6
+    seeds = np.random.default_rng(7).integers(0, np.iinfo(np.int32).max, size=(B, 2))
+    counts = np.array([np.bincount(np.random.default_rng(int(seeds[b, 0])).integers(0, n, n), minlength=n)
+                       for b in range(B)])  # (B, n)
+    in_every = int(np.all(counts > 0, axis=0).sum())  # rows no tree leaves out (11 here)
+    with pytest.warns(UserWarning, match=f"{in_every} training rows were drawn by every bootstrap"):
+        forest = RandomForestClassifier(n_estimators=B, oob_score=True, random_state=7).fit(X, y)
+    for tree, c in zip(forest.estimators_, counts):
+        assert tree.n_node_samples_[0] == np.count_nonzero(c)
+        assert tree.weighted_n_node_samples_[0] == n
+        np.testing.assert_allclose(tree.value_[0], np.bincount(y, weights=c, minlength=3) / n, rtol=1e-14)
+    out = counts == 0  # (B, n)
+    votes = sum(out[b][:, None] * tree.predict_proba(X) for b, tree in enumerate(forest.estimators_))
+    seen = out.any(axis=0)
+    np.testing.assert_allclose(forest.oob_decision_function_[seen], votes[seen] / out.sum(axis=0)[seen, None],
+                               rtol=1e-14)
+    assert np.isnan(forest.oob_decision_function_[~seen]).all()
+    # max_samples: fewer draws per tree
+    half = RandomForestClassifier(n_estimators=2, max_samples=0.5, random_state=7).fit(X, y)
+    c = np.bincount(np.random.default_rng(int(seeds[0, 0])).integers(0, n, round(n / 2)), minlength=n)
+    assert half.estimators_[0].weighted_n_node_samples_[0] == round(n / 2)
+    assert half.estimators_[0].n_node_samples_[0] == np.count_nonzero(c)
+
+
+def test_each_split_searches_max_features_drawn_features():
+    # feature 0 decides the class, the 9 others are noise.  A root sees feature 0 only
+    # if it is among the max_features features drawn for it: with probability
+    # max_features / 10.  (Searching all features would put every root on feature 0.)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 10))
+    y = (X[:, 0] > 0).astype(int)
+    for max_features, expected in ((1, 0.1), (3, 0.3), (10, 1.0)):
+        forest = RandomForestClassifier(n_estimators=300, max_features=max_features, max_depth=1,
+                                        bootstrap=False, random_state=1).fit(X, y)
+        share = np.mean([t.feature_[0] == 0 for t in forest.estimators_])
+        # binomial(300, p): 4 standard deviations
+        assert abs(share - expected) <= 4 * np.sqrt(expected * (1 - expected) / 300), (max_features, share)
+
+
+def test_forest_trees_are_the_readable_carts_with_the_same_draws(monkeypatch):
+    # every tree of a forest (bootstrap weights, max_features draws) grown again by the
+    # readable CART of tree.py: the same tree node by node
+    from mlatlas.supervised import tree as tree_module
+
+    d = load("breast_cancer")
+    X, y = d.X[::3], d.y[::3]
+    fast = RandomForestClassifier(n_estimators=5, max_features=4, random_state=3).fit(X, y)
+    monkeypatch.setattr(tree_module, "_build_tree", tree_module.build_tree_readable)
+    readable = RandomForestClassifier(n_estimators=5, max_features=4, random_state=3).fit(X, y)
+    for a, b in zip(fast.estimators_, readable.estimators_):
+        np.testing.assert_array_equal(a.feature_, b.feature_)
+        np.testing.assert_array_equal(a.threshold_, b.threshold_)
+        np.testing.assert_array_equal(a.children_left_, b.children_left_)
+        np.testing.assert_allclose(a.value_, b.value_, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(fast.predict_proba(X), readable.predict_proba(X), rtol=1e-13, atol=1e-15)
+
+
 def test_without_randomness_every_tree_is_the_single_tree():
     d = load("breast_cancer")
     forest = RandomForestClassifier(n_estimators=4, bootstrap=False, max_features=None, random_state=0).fit(d.X, d.y)

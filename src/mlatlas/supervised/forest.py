@@ -33,7 +33,10 @@ Implementation
     times each row was drawn (0 for rows left out), which gives exactly the tree grown
     on the resampled rows while sharing one sorted copy of ``X`` (:func:`presort`)
     between all trees.  The trees' compiled builder releases the GIL, so ``n_jobs``
-    runs them in threads (joblib) without copying the data.
+    runs them in threads (:func:`mlatlas._parallel.parallel_map`) without copying the
+    data.  Predictions are summed over fixed groups of trees, each group in tree order,
+    and the group sums in group order, so the forest's outputs do not depend on
+    ``n_jobs`` either, to the last bit.
 
 References
 ----------
@@ -44,21 +47,23 @@ T. Hastie, R. Tibshirani, J. Friedman, *The Elements of Statistical Learning*, c
 from __future__ import annotations
 
 import numbers
-import threading
 import warnings
 from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._parallel import available_cpus, parallel_map, split_rows
 from ..base import check_bool, check_count_or_fraction, check_random_state, check_sample_weight, check_scalar_param
 from .tree import DecisionTreeClassifier, DecisionTreeRegressor, float32_features, presort
 
 __all__ = ["RandomForestClassifier", "RandomForestRegressor"]
+
+# predictions are summed over groups of this many trees (see the module docstring)
+_TREES_PER_GROUP = 8
 
 
 def _bootstrap_counts(seed: int, n_samples: int, n_draws: int) -> np.ndarray:
@@ -125,9 +130,13 @@ class _BaseForest(BaseEstimator):
             min_samples_leaf=self.min_samples_leaf, max_features=self.max_features,
             min_impurity_decrease=self.min_impurity_decrease, random_state=int(seed))
 
-    def _parallel(self) -> Parallel:
-        # threads: the tree builder and the tree walk release the GIL
-        return Parallel(n_jobs=self.n_jobs, prefer="threads")
+    def _n_threads(self) -> int:
+        """Threads for ``n_jobs``: None is 1, -1 all cores, -2 all but one, ... (as joblib)."""
+        if self.n_jobs is None:
+            return 1
+        if self.n_jobs < 0:
+            return max(1, available_cpus() + 1 + int(self.n_jobs))
+        return int(self.n_jobs)
 
     # -------------------------------------------------------------------- fit
     def _fit(self, X32: np.ndarray, y_fit: np.ndarray, sample_weight: Any) -> None:
@@ -148,9 +157,10 @@ class _BaseForest(BaseEstimator):
             counts = [_bootstrap_counts(int(s), n_samples, n_draws) for s in seeds[:, 0]]
         else:
             counts = [np.ones(n_samples, dtype=np.int64)] * self.n_estimators
-        self.estimators_ = self._parallel()(
-            delayed(_fit_one)(self._make_tree(seeds[b, 1]), X32, y_fit, order, sample_weight, counts[b])
-            for b in range(self.n_estimators))
+        # threads: the tree builder releases the GIL
+        self.estimators_ = parallel_map(
+            lambda b: _fit_one(self._make_tree(seeds[b, 1]), X32, y_fit, order, sample_weight, counts[b]),
+            range(self.n_estimators), n_threads=self._n_threads())
         importances = [t.feature_importances_ for t in self.estimators_ if len(t.feature_) > 1]
         if importances:
             mean = np.mean(importances, axis=0)
@@ -161,17 +171,24 @@ class _BaseForest(BaseEstimator):
             self._set_oob(X32, y_fit, counts)
 
     def _accumulate(self, X32: np.ndarray, width: int, predict) -> np.ndarray:
-        """Sum of ``predict(tree, X32)`` (n_samples, width) over the trees, in threads."""
-        total = np.zeros((X32.shape[0], width))
-        lock = threading.Lock()
+        """Sum of ``predict(tree, X32)`` (n_samples, width) over the trees, in threads.
 
-        def add(tree):
-            out = predict(tree, X32).reshape(X32.shape[0], width)
-            with lock:
-                total[...] += out
+        Each group of trees is summed in tree order, the groups in group order: the
+        same additions whatever the number of threads.
+        """
+        def group_sum(trees):
+            start, stop = trees
+            total = np.zeros((X32.shape[0], width))
+            for tree in self.estimators_[start:stop]:
+                total += predict(tree, X32).reshape(X32.shape[0], width)
+            return total
 
-        Parallel(n_jobs=self.n_jobs, prefer="threads", require="sharedmem")(
-            delayed(add)(tree) for tree in self.estimators_)
+        n_trees = len(self.estimators_)
+        groups = split_rows(n_trees, -(-n_trees // _TREES_PER_GROUP))
+        sums = parallel_map(group_sum, groups, n_threads=self._n_threads())
+        total = sums[0]
+        for part in sums[1:]:
+            total += part
         return total
 
     def _oob_sums(self, X32: np.ndarray, counts, width: int, predict) -> tuple[np.ndarray, np.ndarray]:
@@ -221,7 +238,7 @@ class RandomForestClassifier(ClassifierMixin, _BaseForest):
     max_samples : None, int or float in (0, 1], default=None
         Rows drawn per bootstrap (``None``: n_samples).
     n_jobs : int or None, default=None
-        Threads used to grow and to query the trees (joblib; -1 = all cores).
+        Threads used to grow and to query the trees (None: one; -1: all cores).
     random_state : None, int or numpy.random.Generator
         Seeds the bootstraps and each tree's feature draws; the result does not
         depend on ``n_jobs``.
