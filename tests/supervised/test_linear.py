@@ -2,7 +2,7 @@
 (logistic_regression.py).
 
 Parity with scikit-learn (OLS coefficients to 1e-8 relative; logistic coefficients to
-1e-4 once both have converged), hand-computed cases, gradient/Hessian checks against
+1e-5 once both have converged), hand-computed cases, gradient/Hessian checks against
 finite differences, invariants, the estimator contract and save/load.
 """
 
@@ -304,11 +304,13 @@ def _both(name, C, solver, tol=1e-10, max_iter=10000, sample_weight=None, fit_in
 @pytest.mark.parametrize("C", [0.05, 1.0, 10.0])
 @pytest.mark.parametrize("name", ["breast_cancer", "iris", "wine"])
 def test_logistic_parity_with_sklearn(name, C, solver):
+    # measured: coefficients and intercepts within 2.6e-6, probabilities within 1.5e-6
+    # (scikit-learn stops on its ftol before tol=1e-10)
     ours, ref, X = _both(name, C, solver)
     assert ours.coef_.shape == ref.coef_.shape and ours.intercept_.shape == ref.intercept_.shape
-    _assert_close_to(ours.coef_, ref.coef_, 1e-4)
-    _assert_close_to(ours.intercept_, ref.intercept_, 1e-4)
-    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-4)
+    _assert_close_to(ours.coef_, ref.coef_, 1e-5)
+    _assert_close_to(ours.intercept_, ref.intercept_, 1e-5)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
     assert np.array_equal(ours.predict(X), ref.predict(X))
 
 
@@ -316,20 +318,20 @@ def test_logistic_parity_with_sklearn(name, C, solver):
                                      ("wine", 0.1)])
 def test_logistic_gd_parity_with_sklearn(name, C):
     ours, ref, X = _both(name, C, "gd", tol=1e-8, max_iter=50000)
-    _assert_close_to(ours.coef_, ref.coef_, 1e-4)
-    _assert_close_to(ours.intercept_, ref.intercept_, 1e-4)
+    _assert_close_to(ours.coef_, ref.coef_, 5e-6)  # measured 6.4e-7
+    _assert_close_to(ours.intercept_, ref.intercept_, 5e-6)  # measured 7.2e-7
 
 
 @pytest.mark.parametrize("name", ["breast_cancer", "wine"])
 def test_logistic_parity_sample_weight_and_no_intercept(name, rng):
     X, y = DATA[name]
     sw = rng.uniform(0.0, 3.0, size=len(y))
-    for solver in ("lbfgs", "newton"):
+    for solver in ("lbfgs", "newton"):  # measured within 1.3e-6
         ours, ref, _ = _both(name, 0.5, solver, sample_weight=sw)
-        _assert_close_to(ours.coef_, ref.coef_, 1e-4)
-        _assert_close_to(ours.intercept_, ref.intercept_, 1e-4)
+        _assert_close_to(ours.coef_, ref.coef_, 1e-5)
+        _assert_close_to(ours.intercept_, ref.intercept_, 1e-5)
         ours, ref, _ = _both(name, 0.5, solver, fit_intercept=False)
-        _assert_close_to(ours.coef_, ref.coef_, 1e-4)
+        _assert_close_to(ours.coef_, ref.coef_, 1e-5)
         assert np.all(ours.intercept_ == 0.0)
 
 
@@ -338,7 +340,7 @@ def test_logistic_default_parameters_match_sklearn_defaults():
     ours = LogisticRegression().fit(X, y)
     ref = sk.LogisticRegression().fit(X, y)
     assert np.array_equal(ours.predict(X), ref.predict(X))
-    _assert_close_to(ours.coef_, ref.coef_, 1e-2)  # both stop at the loose default tol=1e-4
+    _assert_close_to(ours.coef_, ref.coef_, 1e-2)  # both stop at the loose default tol=1e-4 (measured 6e-3)
 
 
 def test_logistic_string_labels_and_shapes():

@@ -204,7 +204,7 @@ def test_sample_weight_matches_sklearn_and_repetition():
     repeated = SVC(gamma=1.0, tol=1e-8).fit(np.repeat(X, counts, axis=0), np.repeat(y, counts))
     grid = np.random.default_rng(5).normal(size=(100, 2))
     np.testing.assert_allclose(weighted.decision_function(grid), repeated.decision_function(grid),
-                               atol=1e-5)
+                               atol=3e-8)  # measured 3.2e-9 (both stop at tol=1e-8)
 
 
 # ---------------------------------------------------------------------- hand-computed cases
@@ -290,7 +290,7 @@ def test_history_dual_equals_primal_at_optimum():
     w, b = clf.coef_[0], clf.intercept_[0]
     slack = np.maximum(0.0, 1 - np.where(y == 1, 1, -1) * (X @ w + b))
     primal = 0.5 * w @ w + C * slack.sum()
-    np.testing.assert_allclose(clf.history_[-1]["dual_objective"], primal, rtol=1e-5)
+    np.testing.assert_allclose(clf.history_[-1]["dual_objective"], primal, rtol=2e-6)  # measured 2.6e-7
 
 
 def test_small_cache_gives_the_same_solution():
