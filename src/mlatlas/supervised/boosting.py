@@ -67,6 +67,7 @@ import numbers
 from typing import Any, Iterator
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -75,12 +76,6 @@ from ..base import History, check_random_state, check_sample_weight, check_scala
 from .tree import DecisionTreeClassifier, float32_features, presort
 
 __all__ = ["AdaBoostClassifier"]
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
@@ -271,9 +266,9 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
             return np.ones((decision.shape[0], 1))
         if self.n_classes_ == 2:
             # p = softmax([-f, f] / 2): the sigmoid of f
-            return _softmax(np.column_stack([-decision, decision]) / 2.0)
+            return softmax(np.column_stack([-decision, decision]) / 2.0, axis=1)
         # p_k = softmax(f / (K - 1))_k
-        return _softmax(decision / (self.n_classes_ - 1))
+        return softmax(decision / (self.n_classes_ - 1), axis=1)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities softmax(f(x) / (K - 1)), (n_samples, n_classes)."""
