@@ -129,16 +129,20 @@ class _LogisticObjective:
                 M[:, -1] = np.log(prior) - np.log(prior).mean()
         return theta
 
-    def scores(self, theta):
-        """Scores z = W x + b: (n,) for the binary model, (K, n) (class-major) otherwise."""
+    def scores(self, theta, start=0, stop=None):
+        """Scores z = W x + b of the rows ``start:stop``.
+
+        Shape (m,) for the binary model, (K, m) (class-major) otherwise.
+        """
         W, b = self.unpack(theta)
+        X = self.X[start:stop]  # (m, p)
         if self.binary:
-            return self.X @ W[0] + b[0]  # (n, p) @ (p,) -> (n,)
-        # X @ W^T with W^T contiguous: (n, p) @ (p, K) -> (n, K).  (The same product written
+            return X @ W[0] + b[0]  # (m, p) @ (p,) -> (m,)
+        # X @ W^T with W^T contiguous: (m, p) @ (p, K) -> (m, K).  (The same product written
         # W @ X^T was up to 50x slower with multi-threaded OpenBLAS on a busy machine.)
-        scores = self.X @ np.ascontiguousarray(W.T)
-        # class-major copy (K, n): reductions over classes then run along contiguous rows
-        z = np.empty((self.n_outputs, self.n_samples))
+        scores = X @ np.ascontiguousarray(W.T)
+        # class-major copy (K, m): reductions over classes then run along contiguous rows
+        z = np.empty((self.n_outputs, X.shape[0]))
         np.add(scores.T, b[:, None], out=z)
         return z
 
@@ -149,8 +153,8 @@ class _LogisticObjective:
         number of rows alone), the blocks on several threads, and added up in block
         order, so the result does not depend on the number of threads.
         """
-        W, b = self.unpack(theta)
-        parts = parallel_map(lambda rows: self._block_terms(W, b, *rows), self.blocks)
+        W, _ = self.unpack(theta)
+        parts = parallel_map(lambda rows: self._block_terms(theta, *rows), self.blocks)
         loss, grad_W, grad_b = parts[0]
         for part in parts[1:]:
             loss += part[0]
@@ -166,21 +170,15 @@ class _LogisticObjective:
             grad = grad_W
         return loss, grad.ravel()
 
-    def _block_terms(self, W, b, start, stop):
+    def _block_terms(self, theta, start, stop):
         """For the rows start:stop: sum_i (s_i / S) logloss_i and its gradients in W and b."""
         X = self.X[start:stop]  # (m, p)
         w = self.w_mean[start:stop]  # (m,): s_i / S
+        z = self.scores(theta, start, stop)
         if self.binary:
-            z = X @ W[0] + b[0]  # (m, p) @ (p,) -> (m,)
             losses, r = _binary_loss_residual(z, self.y[start:stop])
             r *= w  # (s_i / S) (sigma(z_i) - y_i)
             return float(w @ losses), (r @ X)[None, :], np.array([r.sum()])  # (1, p), (1,)
-        # X @ W^T with W^T contiguous: (m, p) @ (p, K) -> (m, K).  (The same product written
-        # W @ X^T was up to 50x slower with multi-threaded OpenBLAS on a busy machine.)
-        scores = X @ np.ascontiguousarray(W.T)
-        # class-major copy (K, m): reductions over classes then run along contiguous rows
-        z = np.empty((self.n_outputs, stop - start))
-        np.add(scores.T, b[:, None], out=z)
         lse, P = _log_softmax_parts(z)  # (m,), (K, m)
         y_index, rows = self.y_index[start:stop], np.arange(stop - start)
         # logloss_i = logsumexp(z_i) - z_{i, y_i}
