@@ -78,12 +78,12 @@ import json
 import math
 import os
 import re
-import tempfile
 import zipfile
 from typing import Any
 
 import numpy as np
 
+from ._atomic import atomic_write
 from .base import History
 
 __all__ = ["save_model", "load_model", "loadable_class", "loadable_names", "public_name",
@@ -384,17 +384,7 @@ def save_model(estimator: Any, path: str | os.PathLike) -> None:
 
     folder = os.path.dirname(os.path.abspath(path)) or "."
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".mlatlas-", suffix=".npz.tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda handle: np.savez(handle, **payload))
 
 
 # --------------------------------------------------------------------------- reading

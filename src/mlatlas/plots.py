@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import warnings
 from typing import Any, Iterator, Sequence
 
 import numpy as np
+
+from ._atomic import atomic_write
 
 __all__ = ["figure", "save", "class_regions", "scatter_classes", "class_legend", "class_colour", "cjk_font",
            "language",
@@ -143,15 +144,8 @@ def save(fig, path: str, *, tight: bool = True) -> str:
     try:
         if tight:
             fig.tight_layout()
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                fig.savefig(handle, format="png", dpi=_DPI, metadata={"Software": None})
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=_DPI,
+                                                      metadata={"Software": None}))
     finally:
         plt.close(fig)
     return path

@@ -27,13 +27,14 @@ import math
 import numbers
 import os
 import re
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from .._atomic import atomic_write
 
 __all__ = ["RunRecord", "ModelRow", "FORMAT", "VERSION", "RECORD_FILE", "ARRAYS_FILE", "library_versions",
            "figure_language"]
@@ -220,8 +221,8 @@ class RunRecord:
             self.arrays[name] = _as_array(name, value)
         content = json.dumps(self.to_json(), indent=1, ensure_ascii=False)
         os.makedirs(directory, exist_ok=True)
-        _atomic_write(os.path.join(directory, ARRAYS_FILE), lambda handle: np.savez(handle, **self.arrays))
-        _atomic_write(os.path.join(directory, RECORD_FILE), lambda handle: handle.write(content.encode("utf-8")))
+        atomic_write(os.path.join(directory, ARRAYS_FILE), lambda handle: np.savez(handle, **self.arrays))
+        atomic_write(os.path.join(directory, RECORD_FILE), lambda handle: handle.write(content.encode("utf-8")))
         self.directory = directory
         return directory
 
@@ -230,7 +231,7 @@ class RunRecord:
         if self.directory is None:
             raise ValueError("save the record (RunRecord.save) before updating it.")
         content = json.dumps(self.to_json(), indent=1, ensure_ascii=False)
-        _atomic_write(os.path.join(self.directory, RECORD_FILE), lambda handle: handle.write(content.encode("utf-8")))
+        atomic_write(os.path.join(self.directory, RECORD_FILE), lambda handle: handle.write(content.encode("utf-8")))
 
     # ------------------------------------------------------------------ loading
 
@@ -376,21 +377,6 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, str):
         return value
     return repr(value)  # anything else (a callable, an object) is kept as its description
-
-
-def _atomic_write(path: str, write) -> None:
-    directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _read_json(path: str) -> dict:

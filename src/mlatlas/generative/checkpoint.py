@@ -65,6 +65,8 @@ import shutil
 import tempfile
 from typing import Any
 
+from .._atomic import atomic_write
+
 __all__ = ["CheckpointError", "FORMAT", "FORMAT_VERSION", "model_classes", "public_name", "save", "load", "load_checkpoint",
            "write_run_checkpoint", "latest_checkpoint", "step_folder_name", "read_header"]
 
@@ -332,17 +334,7 @@ def write_run_checkpoint(run_dir: str | os.PathLike, model: Any, keep: int = 2) 
     os.makedirs(run_dir, exist_ok=True)
     name = step_folder_name(model._training.step)
     folder = save(os.path.join(run_dir, name), model)
-    fd, tmp = tempfile.mkstemp(prefix=".latest.tmp-", dir=run_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(name + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, os.path.join(run_dir, LATEST_FILE))
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(os.path.join(run_dir, LATEST_FILE), lambda handle: handle.write((name + "\n").encode("utf-8")))
     _fsync_dir(run_dir)
     # keep the `keep` newest checkpoints (by step), never the one just written
     folders = sorted(d for d in os.listdir(run_dir) if _STEP_FOLDER.fullmatch(d))
