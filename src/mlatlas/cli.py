@@ -1,4 +1,4 @@
-"""The ``mlatlas`` command line: list, run, draw and demo.
+"""The ``mlatlas`` command line: list, run, draw, demo, train and sample.
 
 ``mlatlas list`` prints every registry entry (metadata only: it imports no algorithm);
 ``mlatlas run NAME`` fits ours and the reference side by side (on a bundled dataset or
@@ -252,6 +252,56 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError(f"demo: could not write results to {args.out!r}: {_os_message(exc)}.") from None
 
 
+def _generative(call, *args, **kwargs):
+    """Run a :mod:`mlatlas.generative.cli_support` function; its ValueError/TypeError exit 2."""
+    from .generative import cli_support
+
+    try:
+        return getattr(cli_support, call)(*args, **kwargs)
+    except OSError as exc:
+        raise UsageError(f"{call}: {_os_message(exc)}.") from None
+    except ImportError as exc:
+        raise UsageError(f"{call} needs PyTorch ({exc}); pip install 'mlatlas[deep]'.") from None
+    except (ValueError, TypeError) as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train one generative model (or resume its run); save the model, checkpoints and record."""
+    params = parse_set(args.set or [])
+    if args.epochs is not None:
+        params["epochs"] = args.epochs
+    if args.device is not None:
+        params["device"] = args.device
+    # a seeded run by default, so that a resumed run repeats the straight one exactly;
+    # --resume keeps the saved seed unless --seed is given
+    if args.seed is not None:
+        _check_seed(args.seed)
+        params["random_state"] = args.seed
+    elif not args.resume:
+        params.setdefault("random_state", 0)
+    out_dir = prepare_out_dir(args.out or os.path.join("mlatlas-output", args.model))
+    model = _generative("train", args.model, params, out=out_dir, data=args.data, resume=args.resume)
+    history = list(getattr(model, "history_", []) or [])
+    last = ", ".join(f"{k} {v:.4g}" for k, v in (history[-1] if history else {}).items()
+                     if isinstance(v, float))
+    print(f"{args.model}: {len(history)} epoch(s)" + (f"; last epoch: {last}" if last else ""))
+    print(f"wrote {out_dir}: model/ (the final model), checkpoints/, record.json, arrays.npz")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    """Draw images from a trained generative model; write FILE.npz and the grid FILE.png."""
+    if args.seed is not None:
+        _check_seed(args.seed)
+    if args.n < 1:
+        raise UsageError(f"-n must be an integer >= 1; got {args.n}.")
+    npz, png = _generative("sample", args.model, args.checkpoint, args.n, args.out, label=args.label,
+                           random_state=args.seed)
+    print(f"wrote {npz} and {png}")
+    return 0
+
+
 # ---------------------------------------------------------------------------- the table
 
 
@@ -292,6 +342,18 @@ OPTIONS: dict[str, Option] = {
     "only": Option(("--only",), {"nargs": "+", "metavar": "NAME", "help": "run only these entries"}),
     "jobs": Option(("--jobs",), {"type": int, "metavar": "N", "help": "entries run at once in worker processes "
                                  "(default: one per core; 1 times each entry on a quiet machine)"}),
+    "model": Option(("model",), {"help": "generative model: ae, sparse-ae, denoising-ae, vae or gan"}),
+    "epochs": Option(("--epochs",), {"type": int, "metavar": "N", "help": "training epochs in all "
+                                     "(with --resume: the total to continue to)"}),
+    "device": Option(("--device",), {"choices": ("cpu", "cuda", "auto"), "help": "where to train (default: "
+                                     "the model's own, auto)"}),
+    "resume": Option(("--resume",), {"action": "store_true", "help": "continue the run in --out up to --epochs"}),
+    "gen_data": Option(("--data",), {"metavar": "D", "help": "a dataset name or a local .npz / MNIST IDX image "
+                                     "file, values in [0, 1] (default: the 8x8 digits)"}),
+    "checkpoint": Option(("--checkpoint",), {"required": True, "metavar": "DIR",
+                                             "help": "a folder written by `mlatlas train` (or a checkpoint)"}),
+    "n": Option(("-n",), {"type": int, "default": 64, "metavar": "N", "help": "images to draw (default: 64)"}),
+    "label": Option(("--label",), {"type": int, "metavar": "L", "help": "class label for a conditional model"}),
 }
 
 COMMANDS: tuple[Command, ...] = (
@@ -302,6 +364,17 @@ COMMANDS: tuple[Command, ...] = (
     Command("demo", "run every algorithm quickly and summarise", cmd_demo,
             ("out", "only", "seed", "no_figures", "lang", "jobs"),
             overrides={"out": {"default": "mlatlas-demo", "help": "output folder (default: mlatlas-demo)"}}),
+    Command("train", "train a generative model (ae, sparse-ae, denoising-ae, vae, gan); save it and its record",
+            cmd_train, ("model", "epochs", "set", "gen_data", "device", "seed", "out", "resume"),
+            overrides={"set": {"help": "override a field of the model's config (repeatable)"},
+                       "seed": {"default": None, "help": "the model's random_state (default: 0; with "
+                                "--resume: the saved one)"},
+                       "out": {"help": "run folder (default: mlatlas-output/MODEL)"}}),
+    Command("sample", "draw images from a trained generative model into FILE.npz and FILE.png", cmd_sample,
+            ("model", "checkpoint", "n", "label", "seed", "out"),
+            overrides={"out": {"required": True, "metavar": "FILE", "help": "FILE.npz (x, and y when labelled) "
+                                                                            "and FILE.png (a grid)"},
+                       "seed": {"default": None, "help": "seed for the draw (default: random)"}}),
 )
 
 
