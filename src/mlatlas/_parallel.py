@@ -46,7 +46,7 @@ import os
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -251,7 +251,8 @@ def parallel_map(fn: Callable[[Any], Any], items: Iterable[Any], *, n_threads: i
             _IN_WORKER.active = False
 
     pool = _pool(n_threads - 1)
-    with limit_blas(1):
+    # (checking the count costs a tenth of changing it: callers often hold BLAS at 1 already)
+    with limit_blas(1, when=blas_threads() > 1):
         helpers = [pool.submit(worker) for _ in range(n_threads - 1)]
         try:
             worker()
