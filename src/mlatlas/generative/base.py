@@ -359,6 +359,24 @@ class GenerativeModel:
             labels = np.arange(n) % self.config.n_classes
         return self._labels(labels, n, "labels")
 
+    def _sample_prior(self, n: Any, labels: Any, random_state: Any, generate: Any) -> np.ndarray:
+        """``generate(network, z, y)`` on z ~ N(0, I) of shape (n, latent_dim): (n, C, H, W) float32.
+
+        The one sampling path of the models with a latent prior (the VAE's decoder, the
+        GAN's generator): checks ``n`` and the labels, draws z from a local generator and
+        runs the evaluation network without gradients.
+        """
+        import torch
+
+        n = self._check_count(n)
+        self._check_fitted()
+        y = self._sample_labels(labels, n)
+        z = torch.randn((n, self.config.latent_dim), generator=self._generator(random_state)).to(self.device_)
+        net = self._eval_network()
+        with torch.no_grad():
+            images = generate(net, z, y)
+        return self._numpy(images).reshape((n, *self.image_shape_))
+
     def _generator(self, random_state: Any) -> Any:
         """A local torch generator for evaluation-time noise.
 

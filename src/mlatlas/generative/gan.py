@@ -214,16 +214,7 @@ class GAN(GenerativeModel):
         random_state : int, optional
             Seed of z (default: the config's ``random_state``).
         """
-        import torch
-
-        n = self._check_count(n)
-        self._check_fitted()
-        y = self._sample_labels(labels, n)
-        z = torch.randn((n, self.config.latent_dim), generator=self._generator(random_state)).to(self.device_)
-        net = self._eval_network()
-        with torch.no_grad():
-            images = self._generate(net, z, y)
-        return self._numpy(images).reshape((n, *self.image_shape_))
+        return self._sample_prior(n, labels, random_state, self._generate)
 
     def discriminate(self, X: Any, y: Any = None) -> np.ndarray:
         """D(x): the discriminator's probability that each image is real, shape (n,)."""

@@ -252,17 +252,9 @@ class VAE(GenerativeModel):
         random_state : int, optional
             Seed of z (default: the config's ``random_state``).
         """
-        import torch
-
-        n = self._check_count(n)
-        self._check_fitted()
-        y = self._sample_labels(labels, n)
-        z = torch.randn((n, self.config.latent_dim), generator=self._generator(random_state)).to(self.device_)
-        net = self._eval_network()
-        with torch.no_grad():
-            # x ~ p(x | z [, y]), shown as its mean sigmoid(g(z))
-            images = self._decoder_logits(net, z, y).sigmoid()
-        return self._numpy(images).reshape((n, *self.image_shape_))
+        # x ~ p(x | z [, y]), shown as its mean sigmoid(g(z))
+        return self._sample_prior(n, labels, random_state,
+                                  lambda net, z, y: self._decoder_logits(net, z, y).sigmoid())
 
     def interpolate(self, x_start: Any, x_end: Any, n_steps: int = 8, label: Any = None) -> np.ndarray:
         """Decode the straight line between the codes of two images: (n_steps, C, H, W).
