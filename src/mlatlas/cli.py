@@ -296,8 +296,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
         _check_seed(args.seed)
     if args.n < 1:
         raise UsageError(f"-n must be an integer >= 1; got {args.n}.")
+    # the sampler's own settings, passed on only when given (a model without them refuses them)
+    options = {key: getattr(args, key) for key in ("steps", "method", "eta", "guidance")
+               if getattr(args, key) is not None}
     npz, png = _generative("sample", args.model, args.checkpoint, args.n, args.out, label=args.label,
-                           random_state=args.seed)
+                           random_state=args.seed, prompt=args.prompt, **options)
     print(f"wrote {npz} and {png}")
     return 0
 
@@ -342,7 +345,7 @@ OPTIONS: dict[str, Option] = {
     "only": Option(("--only",), {"nargs": "+", "metavar": "NAME", "help": "run only these entries"}),
     "jobs": Option(("--jobs",), {"type": int, "metavar": "N", "help": "entries run at once in worker processes "
                                  "(default: one per core; 1 times each entry on a quiet machine)"}),
-    "model": Option(("model",), {"help": "generative model: ae, sparse-ae, denoising-ae, vae or gan"}),
+    "model": Option(("model",), {"help": "generative model (one of the list above)"}),
     "epochs": Option(("--epochs",), {"type": int, "metavar": "N", "help": "training epochs in all "
                                      "(with --resume: the total to continue to)"}),
     "device": Option(("--device",), {"choices": ("cpu", "cuda", "auto"), "help": "where to train (default: "
@@ -354,6 +357,13 @@ OPTIONS: dict[str, Option] = {
                                              "help": "a folder written by `mlatlas train` (or a checkpoint)"}),
     "n": Option(("-n",), {"type": int, "default": 64, "metavar": "N", "help": "images to draw (default: 64)"}),
     "label": Option(("--label",), {"type": int, "metavar": "L", "help": "class label for a conditional model"}),
+    "prompt": Option(("--prompt",), {"metavar": "P", "help": "the label as a word: 'seven', '七' or '7' "
+                                     "(a stand-in for a text encoder)"}),
+    "steps": Option(("--steps",), {"type": int, "metavar": "S", "help": "sampling steps (diffusion models)"}),
+    "method": Option(("--method",), {"metavar": "M", "help": "sampler (diffusion models: ancestral or ddim)"}),
+    "eta": Option(("--eta",), {"type": float, "metavar": "E", "help": "DDIM's noise scale (0: deterministic)"}),
+    "guidance": Option(("--guidance",), {"type": float, "metavar": "W",
+                                         "help": "classifier-free guidance weight (conditional diffusion models)"}),
 }
 
 COMMANDS: tuple[Command, ...] = (
@@ -364,14 +374,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("demo", "run every algorithm quickly and summarise", cmd_demo,
             ("out", "only", "seed", "no_figures", "lang", "jobs"),
             overrides={"out": {"default": "mlatlas-demo", "help": "output folder (default: mlatlas-demo)"}}),
-    Command("train", "train a generative model (ae, sparse-ae, denoising-ae, vae, gan); save it and its record",
+    Command("train", "train a generative model; save it, its checkpoints and its record",
             cmd_train, ("model", "epochs", "set", "gen_data", "device", "seed", "out", "resume"),
             overrides={"set": {"help": "override a field of the model's config (repeatable)"},
                        "seed": {"default": None, "help": "the model's random_state (default: 0; with "
                                 "--resume: the saved one)"},
                        "out": {"help": "run folder (default: mlatlas-output/MODEL)"}}),
     Command("sample", "draw images from a trained generative model into FILE.npz and FILE.png", cmd_sample,
-            ("model", "checkpoint", "n", "label", "seed", "out"),
+            ("model", "checkpoint", "n", "label", "prompt", "steps", "method", "eta", "guidance", "seed", "out"),
             overrides={"out": {"required": True, "metavar": "FILE", "help": "FILE.npz (x, and y when labelled) "
                                                                             "and FILE.png (a grid)"},
                        "seed": {"default": None, "help": "seed for the draw (default: random)"}}),
@@ -384,9 +394,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mlatlas",
         description="An atlas of machine-learning algorithms: run each, compare it with its reference, draw it.",
     )
+    from .generative.cli_support import MODELS
+
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
-        p = sub.add_parser(command.name, help=command.help, description=command.help)
+        description = command.help
+        if "model" in command.options:
+            description += f". Models: {', '.join(MODELS)}."
+        p = sub.add_parser(command.name, help=command.help, description=description)
         for key in command.options:
             option = OPTIONS[key]
             p.add_argument(*option.flags, **{**option.kwargs, **command.overrides.get(key, {})})

@@ -127,6 +127,27 @@ def test_sample_files(trained, tmp_path):
         assert f["x"].shape == (2, 1, 8, 8)
 
 
+def test_sample_by_prompt_equals_sample_by_label(trained, tmp_path):
+    by_label, by_word = tmp_path / "a", tmp_path / "b"
+    assert main(["sample", "vae", "--checkpoint", str(trained), "-n", "4", "--label", "7", "--seed", "2",
+                 "--out", str(by_label)]) == 0
+    assert main(["sample", "vae", "--checkpoint", str(trained), "-n", "4", "--prompt", "a seven", "--seed", "2",
+                 "--out", str(by_word)]) == 0
+    with np.load(f"{by_label}.npz") as a, np.load(f"{by_word}.npz") as b:
+        np.testing.assert_array_equal(a["x"], b["x"])
+        np.testing.assert_array_equal(b["y"], np.full(4, 7))
+
+
+@pytest.mark.parametrize("extra, words", [(["--steps", "10"], "--steps"), (["--method", "ddim"], "--method"),
+                                          (["--label", "1", "--prompt", "one"], "not both"),
+                                          (["--prompt", "a cat"], "no digit")])
+def test_sample_refuses_options_the_model_lacks(trained, tmp_path, capsys, extra, words):
+    assert main(["sample", "vae", "--checkpoint", str(trained), "-n", "2", *extra,
+                 "--out", str(tmp_path / "s")]) == 2
+    assert words in _error(capsys)
+    assert not (tmp_path / "s.npz").exists()
+
+
 def test_sample_label_out_of_range(trained, tmp_path, capsys):
     assert main(["sample", "vae", "--checkpoint", str(trained), "-n", "2", "--label", "10",
                  "--out", str(tmp_path / "s")]) == 2

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-__all__ = ["STRINGS", "translator", "text"]
+__all__ = ["STRINGS", "translator", "text", "add_strings"]
 
 STRINGS: dict[str, tuple[str, str]] = {}
 
@@ -23,6 +23,14 @@ def _section(strings: dict[str, tuple[str, str]]) -> None:
         if key in STRINGS:
             raise ValueError(f"string {key!r} is defined twice.")
         STRINGS[key] = pair
+
+
+def add_strings(strings: dict[str, tuple[str, str]]) -> None:
+    """Add ``key -> (English, Chinese)`` pairs (a family module keeps its own strings with it).
+
+    A key defined twice is a ValueError.
+    """
+    _section(strings)
 
 
 def text(key: str, lang: str, **values) -> str:

@@ -187,6 +187,10 @@ class GenerativeModel:
         fitted_hint = " (it is set by fit)" if name.endswith("_") and not name.startswith("_") else ""
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{fitted_hint}")
 
+    def binary_pixels(self) -> bool:
+        """Whether the model's likelihood wants binary pixels (``mlatlas train`` binarizes them)."""
+        return False
+
     def get_config(self) -> dict:
         """The config's fields and values (tuples stay tuples)."""
         return {f: getattr(self.config, f) for f in type(self.config).__dataclass_fields__}

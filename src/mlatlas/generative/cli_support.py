@@ -12,21 +12,49 @@ the CLI turns them into exit status 2.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import inspect
 import os
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["MODELS", "model_class", "training_data", "train", "sample", "require_torch"]
+__all__ = ["MODELS", "ModelSpec", "model_class", "training_data", "train", "sample", "require_torch",
+           "label_from_prompt"]
 
-#: CLI name -> class name in :mod:`mlatlas.generative`.
-MODELS = {
-    "ae": "Autoencoder",
-    "sparse-ae": "SparseAutoencoder",
-    "denoising-ae": "DenoisingAutoencoder",
-    "vae": "VAE",
-    "gan": "GAN",
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model ``mlatlas train`` and ``mlatlas sample`` know.
+
+    ``target`` names the class as ``"module:Class"`` (imported only when used);
+    ``torch`` says whether it trains through the PyTorch trainer (checkpoints,
+    ``--resume``, ``save(dir)``/``load(dir)``) or is a NumPy estimator saved with
+    :func:`mlatlas.save_model` in ``OUT/model/model.npz``.
+    """
+
+    target: str
+    torch: bool = True
+
+
+#: CLI name -> the model it builds.  A model family adds its own line here.
+MODELS: dict[str, ModelSpec] = {
+    "ae": ModelSpec("mlatlas.generative.autoencoders:Autoencoder"),
+    "sparse-ae": ModelSpec("mlatlas.generative.autoencoders:SparseAutoencoder"),
+    "denoising-ae": ModelSpec("mlatlas.generative.autoencoders:DenoisingAutoencoder"),
+    "vae": ModelSpec("mlatlas.generative.vae:VAE"),
+    "gan": ModelSpec("mlatlas.generative.gan:GAN"),
+}
+
+#: Digit words a prompt may use (English and Chinese), the stand-in for a text encoder.
+DIGIT_WORDS = {
+    **{w: i for i, w in enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                                   "nine"))},
+    **{w: i for i, w in enumerate("零一二三四五六七八九")},
+    "〇": 0, "两": 2,
 }
 
 
@@ -37,18 +65,39 @@ def require_torch() -> None:
                          "(pip install 'mlatlas[deep]').")
 
 
-def model_class(name: str) -> type:
-    """The model class of a CLI name (``ae``, ``sparse-ae``, ``denoising-ae``, ``vae``, ``gan``)."""
+def _spec(name: str) -> ModelSpec:
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; expected one of {', '.join(MODELS)}.")
-    from .. import generative
+    return MODELS[name]
 
-    return getattr(generative, MODELS[name])
+
+def model_class(name: str) -> type:
+    """The model class of a CLI name (a key of :data:`MODELS`)."""
+    module, _, qualname = _spec(name).target.partition(":")
+    return getattr(importlib.import_module(module), qualname)
 
 
 def wants_binary(model: Any) -> bool:
-    """True for a Bernoulli likelihood on the pixels: the VAE with its Bernoulli decoder."""
-    return type(model).__name__ == "VAE" and model.get_config().get("decoder") == "bernoulli"
+    """True for a Bernoulli likelihood on the pixels (the model's ``binary_pixels()`` says so)."""
+    says = getattr(model, "binary_pixels", None)
+    return bool(says()) if callable(says) else False
+
+
+def label_from_prompt(prompt: str) -> int:
+    """The digit a prompt asks for: a numeral ("7"), an English word ("seven", "a seven")
+    or a Chinese one ("七"); a ValueError otherwise.
+
+    At this scale a prompt stands in for a text encoder: the digit it names becomes
+    the class label the model is conditioned on.
+    """
+    text = " ".join(str(prompt).lower().split())
+    found = {int(d) for d in re.findall(r"\d", text)}
+    found |= {DIGIT_WORDS[w] for w in re.findall(r"[a-z]+", text) if w in DIGIT_WORDS}
+    found |= {DIGIT_WORDS[c] for c in text if c in DIGIT_WORDS}
+    if len(found) != 1:
+        what = "no digit" if not found else f"several digits ({', '.join(map(str, sorted(found)))})"
+        raise ValueError(f"--prompt {prompt!r} names {what}; name one digit, e.g. 'seven', '七' or '7'.")
+    return found.pop()
 
 
 def _as_images(X: np.ndarray, where: str) -> np.ndarray:
@@ -118,6 +167,9 @@ def train(name: str, params: dict, *, out: str, data: str | None = None, resume:
     a run is refused; ``resume=True`` continues it up to ``params["epochs"]`` (the other
     fields come from the saved run).
     """
+    spec = _spec(name)
+    if not spec.torch:
+        return _train_numpy(name, params, out=out, data=data, resume=resume)
     require_torch()
     cls = model_class(name)
     checkpoints = os.path.join(out, "checkpoints")
@@ -145,6 +197,38 @@ def train(name: str, params: dict, *, out: str, data: str | None = None, resume:
     return model
 
 
+def _train_numpy(name: str, params: dict, *, out: str, data: str | None, resume: bool) -> Any:
+    """Fit a NumPy model (no checkpoints: an epoch is seconds) and save it with ``save_model``."""
+    from ..persistence import save_model
+
+    if resume:
+        raise ValueError(f"--resume: {name} trains in one go (it keeps no checkpoints); run it again.")
+    if os.path.exists(os.path.join(out, "model")):
+        raise ValueError(f"--out {out!r} already holds a training run; use another --out.")
+    cls = model_class(name)
+    params = dict(params)
+    if "epochs" in params and "epochs" not in cls().get_params():
+        params["n_iter"] = params.pop("epochs")
+    params.pop("device", None)
+    try:
+        model = cls(**params)
+    except TypeError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    X, y, data_name = training_data(data, wants_binary(model))
+    model.fit(X.reshape(len(X), -1), y)
+    os.makedirs(os.path.join(out, "model"), exist_ok=True)
+    save_model(model, os.path.join(out, "model", "model.npz"))
+    _write_record(model, name, data_name, out)
+    return model
+
+
+def _config(model: Any) -> dict:
+    if hasattr(model, "get_config"):
+        return model.get_config()
+    return {k: v for k, v in model.get_params(deep=False).items()
+            if v is None or isinstance(v, (bool, int, float, str, tuple, list))}
+
+
 def _write_record(model: Any, name: str, data_name: str, out: str) -> None:
     """The run's history as a run record: one array per history column."""
     from ..atlas.record import RunRecord
@@ -154,35 +238,76 @@ def _write_record(model: Any, name: str, data_name: str, out: str) -> None:
                       if isinstance(value, (int, float, np.number))})
     arrays = {f"history_{key}": np.array([float(row.get(key, np.nan)) for row in history]) for key in columns}
     final = {key: float(arrays[f"history_{key}"][-1]) for key in columns} if history else {}
-    config = {k: (list(v) if isinstance(v, tuple) else v) for k, v in model.get_config().items()}
+    config = {k: (list(v) if isinstance(v, tuple) else v) for k, v in _config(model).items()}
     record = RunRecord(entry=name, dataset=data_name, seed=int(config.get("random_state") or 0),
                        params=config, rows=[], arrays=arrays, info={"final": final, "model": type(model).__name__})
     record.save(out)
 
 
+def _load_for_sampling(name: str, checkpoint: str) -> Any:
+    if not os.path.exists(checkpoint):
+        raise ValueError(f"--checkpoint {checkpoint!r}: no such folder.")
+    spec = _spec(name)
+    if not spec.torch:
+        from ..persistence import load_model
+
+        path = checkpoint
+        for candidate in (os.path.join(checkpoint, "model", "model.npz"), os.path.join(checkpoint, "model.npz")):
+            if os.path.isfile(candidate):
+                path = candidate
+                break
+        cls = model_class(name)
+        model = load_model(path)
+        if not isinstance(model, cls):
+            raise ValueError(f"--checkpoint {checkpoint!r} holds a {type(model).__name__}, not a {cls.__name__} "
+                             f"({name}).")
+        return model
+    require_torch()
+    cls = model_class(name)
+    # a folder written by `mlatlas train` holds the final model in model/
+    final = os.path.join(checkpoint, "model")
+    return cls.load(final if os.path.isdir(final) else checkpoint)
+
+
 def sample(name: str, checkpoint: str, n: int, out: str, label: int | None = None,
-           random_state: int | None = None) -> tuple[str, str]:
+           random_state: int | None = None, prompt: str | None = None, **options: Any) -> tuple[str, str]:
     """Draw ``n`` images from the saved model ``name``; write ``out.npz`` and ``out.png``.
 
     ``out`` may end in ``.npz`` or ``.png`` (the suffix is dropped).  ``out.npz``
     holds ``x`` (n, C, H, W) float32 in [0, 1] and, with ``label``, ``y`` (n,).
     ``checkpoint`` is a folder written by :func:`train` (its ``model/`` is loaded), a
-    saved model or a run's checkpoint folder.  Returns the two paths written.
+    saved model or a run's checkpoint folder.  ``prompt`` names the label as a word
+    (:func:`label_from_prompt`).  ``options`` (e.g. ``steps``, ``method``, ``guidance``)
+    go to the model's ``sample`` when it takes them; a model that does not is an error.
+    Returns the two paths written.
     """
-    require_torch()
-    cls = model_class(name)
-    if not os.path.exists(checkpoint):
-        raise ValueError(f"--checkpoint {checkpoint!r}: no such folder.")
-    # a folder written by `mlatlas train` holds the final model in model/
-    final = os.path.join(checkpoint, "model")
-    model = cls.load(final if os.path.isdir(final) else checkpoint)
+    if prompt is not None:
+        if label is not None:
+            raise ValueError("give --label or --prompt, not both.")
+        label = label_from_prompt(prompt)
+    model = _load_for_sampling(name, checkpoint)
+    accepted = inspect.signature(model.sample).parameters
+    for key in options:
+        if key not in accepted:
+            raise ValueError(f"{name} sampling takes no --{key.replace('_', '-')}.")
+    if label is not None and "labels" not in accepted:
+        raise ValueError(f"{name} is not a conditional model; it takes no --label or --prompt.")
     labels = None if label is None else np.full(n, label, dtype=np.int64)
-    x = model.sample(n, labels=labels, random_state=random_state)
+    kwargs = {"labels": labels} if "labels" in accepted else {}
+    if "random_state" in accepted:
+        kwargs["random_state"] = random_state
+    x = model.sample(n, **kwargs, **options)
     stem = out[:-4] if out.lower().endswith((".npz", ".png")) else out
     folder = os.path.dirname(stem)
     if folder:
         os.makedirs(folder, exist_ok=True)
-    arrays = {"x": np.asarray(x, dtype=np.float32)}
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 2:  # flat pixels of square images (the NumPy models)
+        side = int(round(np.sqrt(x.shape[1])))
+        if side * side != x.shape[1]:
+            raise ValueError(f"{name} drew vectors of {x.shape[1]} values, not square images.")
+        x = x.reshape(len(x), 1, side, side)
+    arrays = {"x": x}
     if labels is not None:
         arrays["y"] = labels
     np.savez(stem + ".npz", **arrays)

@@ -141,6 +141,10 @@ class VAE(GenerativeModel):
 
     config_class = VAEConfig
 
+    def binary_pixels(self) -> bool:
+        """A Bernoulli decoder models binary pixels."""
+        return self.config.decoder == "bernoulli"
+
     # -- network -----------------------------------------------------------------------
     def _build_network(self, image_shape: tuple) -> Any:
         from ._nets import mlp, nn, torch
