@@ -61,7 +61,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -71,6 +70,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import check_1d_array, check_option, check_random_state, check_scalar_param, max_abs
+from ._lags import _deterministic, _design, _least_squares, _qr_solve
+from .autocorrelation import _durbin_levinson, acovf, pacf
 
 __all__ = ["AutoRegressive", "ARForecast", "OrderSelection", "select_order", "pacf", "acovf"]
 
@@ -80,165 +81,9 @@ CRITERIA = ("aic", "bic", "hqic")
 
 
 # ---------------------------------------------------------------------------
-# Pure numeric pieces
+# Pure numeric pieces (the lagged regression is in _lags.py, the autocorrelations
+# in autocorrelation.py)
 # ---------------------------------------------------------------------------
-
-
-def _deterministic(trend: str, times: np.ndarray) -> np.ndarray:
-    """Deterministic regressors for the given (1-based) times: (m, k_trend)."""
-    columns = []
-    if "c" in trend:
-        columns.append(np.ones(times.shape[0]))
-    if "t" in trend:
-        columns.append(times.astype(float))
-    if not columns:
-        return np.empty((times.shape[0], 0))
-    return np.column_stack(columns)
-
-
-def _lag_matrix(y: np.ndarray, p: int, hold_back: int) -> np.ndarray:
-    """Rows t = hold_back..n-1 of the lags (y_{t-1}, ..., y_{t-p}): (n - hold_back, p)."""
-    n = y.shape[0]
-    if p == 0:
-        return np.empty((n - hold_back, 0))
-    # windows[j] = (y_j, ..., y_{j+p-1}); row t needs window j = t - p, reversed.
-    windows = np.lib.stride_tricks.sliding_window_view(y[:-1], p)  # (n - p, p)
-    return windows[hold_back - p:, ::-1]
-
-
-def _design(y: np.ndarray, p: int, trend: str, hold_back: int | None = None) -> np.ndarray:
-    """The augmented regression matrix ``[X | target]`` for t = hold_back..n-1.
-
-    Returns an (N, k + 1) Fortran-ordered array (LAPACK's layout, so the QR needs no
-    copy): the deterministic columns, the lags y_{t-1}..y_{t-p}, then y_t itself.
-    """
-    hold_back = p if hold_back is None else hold_back
-    n = y.shape[0]
-    N = n - hold_back
-    times = np.arange(hold_back + 1, n + 1)  # 1-based time of each target row
-    det = _deterministic(trend, times)  # (N, k_trend)
-    k_trend = det.shape[1]
-    A = np.empty((N, k_trend + p + 1), order="F")  # (N, k + 1)
-    A[:, :k_trend] = det
-    A[:, k_trend:k_trend + p] = _lag_matrix(y, p, hold_back)
-    A[:, -1] = y[hold_back:]
-    return A
-
-
-def _qr_solve(R_aug: np.ndarray, k: int):
-    """OLS on the first k regressors from the R factor of ``[X | target]``.
-
-    With ``[X | y] = Q R_aug``, the leading k x k block is X's own R factor for the
-    first k columns and ``R_aug[:k, -1]`` is Q_k^T y, so theta = R^{-1} Q_k^T y and
-    (X^T X)^{-1} = R^{-1} R^{-T}.  Returns None when those k columns are (nearly)
-    collinear.
-    """
-    if k == 0:
-        return np.empty(0), np.empty((0, 0))
-    R = R_aug[:k, :k]
-    diag = np.abs(np.diag(R))
-    if not diag.min() > diag.max() * 1e3 * np.finfo(float).eps:
-        return None
-    # R^{-1} (k, k): R is tiny, so an explicit inverse is cheap
-    R_inv = np.linalg.inv(R)
-    # theta = R^{-1} Q^T y
-    theta = R_inv @ R_aug[:k, -1]
-    # (X^T X)^{-1} = R^{-1} R^{-T}
-    return theta, R_inv @ R_inv.T
-
-
-def _least_squares(A: np.ndarray, k: int | None = None):
-    """OLS of the last column of ``A`` on its first k columns (all others by default).
-
-    Solved through the R factor of a QR factorisation (Q is never formed); falls back
-    to the minimum-norm (pseudo-inverse) solution when the regressors are rank
-    deficient, as statsmodels does.
-    """
-    k = A.shape[1] - 1 if k is None else k
-    if k == 0:
-        return np.empty(0), np.empty((0, 0))
-    R_aug = np.linalg.qr(A[:, list(range(k)) + [-1]] if k < A.shape[1] - 1 else A, mode="r")
-    solved = _qr_solve(R_aug, k)
-    if solved is not None:
-        return solved
-    warnings.warn(
-        "the AR regressors are (nearly) collinear, e.g. a constant or periodic series; "
-        "the coefficients are not unique and the minimum-norm solution is returned.",
-        RuntimeWarning, stacklevel=3)
-    pinv = np.linalg.pinv(A[:, :k])  # (k, N)
-    return pinv @ A[:, -1], pinv @ pinv.T
-
-
-def acovf(y: Any, nlags: int, demean: bool = True) -> np.ndarray:
-    r"""Biased sample autocovariances :math:`\hat\gamma_k = \frac1n\sum_t x_t x_{t+k}`, k = 0..nlags.
-
-    Examples
-    --------
-    >>> acovf([1.0, 2.0, 3.0], 1).round(4).tolist()
-    [0.6667, 0.0]
-    """
-    x = check_1d_array(y, "y")
-    nlags = check_scalar_param(nlags, "nlags", kind=numbers.Integral, low=0, high=x.shape[0] - 1)
-    if demean:
-        x = x - x.mean()
-    n = x.shape[0]
-    # gamma_k = (1/n) sum_{t} x_t x_{t+k}
-    return np.array([x[k:] @ x[: n - k] for k in range(nlags + 1)]) / n
-
-
-def _durbin_levinson(gamma: np.ndarray, order: int):
-    r"""Solve the Yule-Walker equations of orders 1..order recursively.
-
-    Returns the AR(order) coefficients, the partial autocorrelations
-    :math:`\phi_{kk}` (k = 0..order, with :math:`\phi_{00} = 1`) and the innovation
-    variance :math:`v_{order}`.
-    """
-    phi = np.zeros(0)
-    partial = np.ones(order + 1)
-    v = gamma[0]
-    for k in range(1, order + 1):
-        # phi_kk = (gamma_k - sum_{j<k} phi_{k-1,j} gamma_{k-j}) / v_{k-1}
-        reflection = (gamma[k] - phi @ gamma[k - 1:0:-1]) / v if v > 0 else 0.0
-        # phi_{k,j} = phi_{k-1,j} - phi_kk phi_{k-1,k-j}
-        phi = np.concatenate([phi - reflection * phi[::-1], [reflection]])
-        # v_k = v_{k-1} (1 - phi_kk^2)
-        v = v * (1.0 - reflection**2)
-        partial[k] = reflection
-    return phi, partial, v
-
-
-def pacf(y: Any, nlags: int, method: str = "yule-walker") -> np.ndarray:
-    """Partial autocorrelations at lags 0..nlags (lag 0 is 1).
-
-    Parameters
-    ----------
-    y : array-like of shape (n,)
-    nlags : int
-        The largest lag, at most ``n // 2``.
-    method : {"yule-walker", "ols"}
-        ``"yule-walker"``: Durbin-Levinson on the biased autocovariances of the
-        demeaned series (statsmodels' ``pacf(method="ldb")``, equal to ``"ywm"``).
-        ``"ols"``: the last coefficient of the regression of y_t on a constant and
-        y_{t-1..t-k}, using every observation that has k lags (``method="ols"``).
-
-    Examples
-    --------
-    >>> from mlatlas.datasets import simulate_ar
-    >>> y = simulate_ar([0.7], 2000, random_state=0)
-    >>> bool(abs(pacf(y, 3)[1] - 0.7) < 0.05)
-    True
-    """
-    x = check_1d_array(y, "y")
-    check_option(method, "method", ("yule-walker", "ols"))
-    n = x.shape[0]
-    nlags = check_scalar_param(nlags, "nlags", kind=numbers.Integral, low=1, high=max(n // 2, 1))
-    if method == "yule-walker":
-        return _durbin_levinson(acovf(x, nlags), nlags)[1]
-    out = np.ones(nlags + 1)
-    for k in range(1, nlags + 1):
-        # regress y_t on (1, y_{t-1}, ..., y_{t-k}) for t = k..n-1; keep phi_kk
-        out[k] = _least_squares(_design(x, k, "c"))[0][-1]
-    return out
 
 
 def _psi_weights(phi: np.ndarray, steps: int) -> np.ndarray:
