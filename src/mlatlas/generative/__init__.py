@@ -27,6 +27,8 @@ _WHERE = {
     "VAEConfig": "vae",
     "GAN": "gan",
     "GANConfig": "gan",
+    "DDPM": "diffusion.ddpm",
+    "DDPMConfig": "diffusion.ddpm",
     "GenerativeModel": "base",
     "NonFiniteLossError": "base",
     "TrainingConfig": "config",

@@ -87,6 +87,7 @@ _MODEL_CLASSES = {
     "mlatlas.generative.DenoisingAutoencoder": ("autoencoders", "DenoisingAutoencoder"),
     "mlatlas.generative.VAE": ("vae", "VAE"),
     "mlatlas.generative.GAN": ("gan", "GAN"),
+    "mlatlas.generative.DDPM": ("diffusion.ddpm", "DDPM"),
 }
 _HEADER_KEYS = {"format", "version", "class", "config", "image_shape", "training", "history", "optimizers",
                 "schedulers", "rng", "ema", "files", "versions"}

@@ -47,6 +47,7 @@ MODELS: dict[str, ModelSpec] = {
     "denoising-ae": ModelSpec("mlatlas.generative.autoencoders:DenoisingAutoencoder"),
     "vae": ModelSpec("mlatlas.generative.vae:VAE"),
     "gan": ModelSpec("mlatlas.generative.gan:GAN"),
+    "ddpm": ModelSpec("mlatlas.generative.diffusion.ddpm:DDPM"),
 }
 
 #: Digit words a prompt may use (English and Chinese), the stand-in for a text encoder.
