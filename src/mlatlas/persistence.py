@@ -103,6 +103,7 @@ _PACKAGES = {
     "probability": "mlatlas.probability",
     "timeseries": "mlatlas.timeseries",
     "nn": "mlatlas.nn",
+    "boltzmann": "mlatlas.generative.boltzmann",
 }
 
 # Every class name a version-1 file could hold, mapped to its public name.  Fixed: it

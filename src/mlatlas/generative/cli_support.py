@@ -48,6 +48,9 @@ MODELS: dict[str, ModelSpec] = {
     "vae": ModelSpec("mlatlas.generative.vae:VAE"),
     "gan": ModelSpec("mlatlas.generative.gan:GAN"),
     "ddpm": ModelSpec("mlatlas.generative.diffusion.ddpm:DDPM"),
+    "rbm": ModelSpec("mlatlas.generative.boltzmann:RBM", torch=False),
+    "dbn": ModelSpec("mlatlas.generative.boltzmann:DBN", torch=False),
+    "bm": ModelSpec("mlatlas.generative.boltzmann:BoltzmannMachine", torch=False),
 }
 
 #: Digit words a prompt may use (English and Chinese), the stand-in for a text encoder.
