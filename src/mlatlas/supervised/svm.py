@@ -92,6 +92,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..base import (ConvergenceWarning, History, InvalidParameterError, check_option,
                     check_sample_weight, check_scalar_param, max_abs, overflow_safe_scale)
 from . import _svm_kernels as _kernels
+from .kernel_functions import (cached_kernel_matrix, check_kernel_range, kernel_diagonal, kernel_matrix,
+                               safe_kernel_data)
 
 __all__ = ["SVC", "smo_readable"]
 
@@ -209,58 +211,17 @@ class SVC(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ kernels
     def _kernel_data(self, *arrays: np.ndarray):
-        """The arrays and gamma as the kernels read them, safe from overflow in x.z.
-
-        When squares of the entries could overflow (or underflow) float64, the data are
-        divided by a power of two ``s`` and gamma multiplied by ``s^2``: every kernel but
-        the linear one depends on the data only through ``gamma x.z`` or
-        ``gamma ||x - z||^2``, which this leaves unchanged.  Ordinary data come back as
-        they are.  The linear kernel ``x.z`` itself cannot be rescaled, so it is checked.
-        """
-        gamma = float(self.gamma_)
-        largest = max(max_abs(a) for a in arrays)
-        scale = overflow_safe_scale(largest, arrays[0].shape[1])
-        if scale == 1.0:
-            return arrays, gamma
-        if self.kernel == "linear":
-            return arrays, gamma  # checked by _check_kernel_range
-        scaled_gamma = gamma * scale * scale
-        if not np.isfinite(scaled_gamma):
-            raise ValueError(
-                f"X is too large for gamma={gamma:.3g}: with |x| up to {largest:.3g}, "
-                "gamma ||x - z||^2 overflows float64; rescale X or use gamma='scale'.")
-        return tuple(a / scale for a in arrays), scaled_gamma
+        """The arrays and gamma as the kernels read them (see ``kernel_functions.safe_kernel_data``)."""
+        return safe_kernel_data(arrays, float(self.gamma_), self.kernel)
 
     def _kernel_matrix(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
         """K(a_r, b_c) for every row of A and B, shape (len(A), len(B))."""
         (A, B), gamma = self._kernel_data(A, B)
-        coef0, degree = float(self.coef0), int(self.degree)
-        dots = A @ B.T  # (len(A), len(B))
-        if self.kernel == "rbf":
-            # ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b  (in place; clipped at 0 against rounding)
-            dots *= -2.0
-            dots += np.einsum("ij,ij->i", A, A)[:, None]
-            dots += np.einsum("ij,ij->i", B, B)[None, :]
-            np.maximum(dots, 0.0, out=dots)
-            # K = exp(-gamma ||a - b||^2)
-            dots *= -gamma
-            return np.exp(dots, out=dots)
-        if self.kernel == "linear":
-            return dots
-        if self.kernel == "poly":
-            return (gamma * dots + coef0) ** degree
-        return np.tanh(gamma * dots + coef0)
+        return kernel_matrix(A, B, self.kernel, gamma, float(self.coef0), int(self.degree))
 
     def _kernel_diagonal(self, X: np.ndarray, gamma: float) -> np.ndarray:
         """K(x_t, x_t) for every row (X and gamma as :meth:`_kernel_data` gives them)."""
-        if self.kernel == "rbf":
-            return np.ones(X.shape[0])
-        sq = np.einsum("ij,ij->i", X, X)
-        if self.kernel == "linear":
-            return sq
-        if self.kernel == "poly":
-            return (gamma * sq + self.coef0) ** int(self.degree)
-        return np.tanh(gamma * sq + self.coef0)
+        return kernel_diagonal(X, self.kernel, gamma, float(self.coef0), int(self.degree))
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y, sample_weight=None):
@@ -368,7 +329,7 @@ class SVC(ClassifierMixin, BaseEstimator):
         stamp = np.zeros(n_slots, dtype=np.int64)
         counters = np.zeros(4, dtype=np.int64)  # clock, slots used, hits, misses
         diag = self._kernel_diagonal(X_kernel, gamma)
-        _check_kernel_range(diag, self.kernel)
+        check_kernel_range(diag, self.kernel)
         XT = np.ascontiguousarray(X_kernel.T)  # (n_features, n): kernel rows read it sample-contiguous
         acc = np.empty(n)  # work array of the kernel-row loop
 
@@ -421,7 +382,7 @@ class SVC(ClassifierMixin, BaseEstimator):
         """
         (X_kernel,), gamma = self._kernel_data(X)
         diag = self._kernel_diagonal(X_kernel, gamma)
-        K = _cached_kernel_matrix(X_kernel, self.kernel, gamma, float(self.coef0), int(self.degree))
+        K = cached_kernel_matrix(X_kernel, self.kernel, gamma, float(self.coef0), int(self.degree))
         self._record(pair, 0, np.zeros(len(y)), -np.ones(len(y)), y, upper, 0)
         limit = self.max_iter if self.max_iter > 0 else max(10_000_000, 100 * len(y))
         alpha, grad, iterations, _ = smo_readable(K, y, upper, diag, float(self.tol), limit)
@@ -542,29 +503,6 @@ class SVC(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(votes, axis=1)]  # ties: the lowest class index
 
 
-def _check_kernel_range(diag: np.ndarray, kernel: str) -> None:
-    """Refuse kernel values the float32 row cache cannot hold.
-
-    SMO stores kernel rows in float32, as libsvm does.  For a positive semi-definite
-    kernel every entry is bounded by the diagonal, |K(x, z)| <= sqrt(K(x, x) K(z, z)), so the
-    diagonal tells whether any entry would overflow (or all would vanish) in float32.
-    """
-    if kernel in ("rbf", "sigmoid") or diag.size == 0:
-        return  # |K| <= 1
-    largest = float(np.max(np.abs(diag)))
-    limits = np.finfo(np.float32)
-    if not largest <= float(limits.max):
-        raise ValueError(
-            f"X is too large for kernel={kernel!r}: K(x, x) reaches {largest:.3g}, beyond what "
-            "the kernel cache (float32, as libsvm) holds; rescale X, e.g. divide it by its "
-            "largest absolute value (kernel='rbf' with gamma='scale' needs no rescaling).")
-    if largest < float(limits.tiny):
-        raise ValueError(
-            f"X is too small for kernel={kernel!r}: every K(x, x) is below {limits.tiny:.3g} "
-            f"(largest {largest:.3g}), which the kernel cache (float32, as libsvm) cannot hold; "
-            "rescale X, e.g. divide it by its largest absolute value.")
-
-
 def _label(value):
     """A class label as a plain Python value (for messages)."""
     return value.item() if isinstance(value, np.generic) else value
@@ -615,32 +553,6 @@ def _rho(alpha, grad, y, upper) -> float:
 # ---------------------------------------------------------------------------
 
 
-def _cached_kernel_matrix(X: np.ndarray, kernel: str, gamma: float, coef0: float,
-                          degree: int) -> np.ndarray:
-    """K(x_r, x_t) for every pair of rows, as the compiled SMO's kernel cache holds it.
-
-    The sums run over the features in order in float64 (as ``kernel_row`` adds them)
-    and the values are rounded to float32, the precision of the cache (and of libsvm's).
-    """
-    acc = np.zeros((X.shape[0], X.shape[0]))
-    for k in range(X.shape[1]):
-        if kernel == "rbf":
-            # ||x_r - x_t||^2, summed feature by feature
-            acc += (X[:, None, k] - X[None, :, k]) ** 2
-        else:
-            # <x_r, x_t>
-            acc += X[:, None, k] * X[None, :, k]
-    if kernel == "rbf":
-        K = np.exp(-gamma * acc)  # exp(-gamma ||x_r - x_t||^2)
-    elif kernel == "linear":
-        K = acc
-    elif kernel == "poly":
-        K = (gamma * acc + coef0) ** degree
-    else:
-        K = np.tanh(gamma * acc + coef0)
-    return K.astype(np.float32).astype(np.float64)
-
-
 def smo_readable(K: np.ndarray, y: np.ndarray, upper: np.ndarray, diag: np.ndarray,
                  tol: float, max_iter: int):
     """SMO for one binary dual, written plainly on the whole kernel matrix.
@@ -653,7 +565,7 @@ def smo_readable(K: np.ndarray, y: np.ndarray, upper: np.ndarray, diag: np.ndarr
     Parameters
     ----------
     K : ndarray of shape (n, n)
-        Kernel matrix (for the compiled SMO's path: :func:`_cached_kernel_matrix`).
+        Kernel matrix (for the compiled SMO's path: ``kernel_functions.cached_kernel_matrix``).
     y : ndarray of shape (n,)
         Labels in {+1, -1}.
     upper : ndarray of shape (n,)
