@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 __all__ = ["digits_fid", "FIDResult", "frechet_distance", "digits_features", "bernoulli_nll_baselines",
-           "binarized_digits_split", "bernoulli_mixture_em", "cache_dir"]
+           "binarized_digits_split", "digits_split", "classify_digits", "bernoulli_mixture_em", "cache_dir"]
 
 #: Bump when the classifier's recipe changes, so old cached files are not used.
 _CLASSIFIER_VERSION = 1
@@ -102,6 +102,14 @@ def _check_digit_images(images: Any, name: str) -> np.ndarray:
     if not (len(shape) == 2 and shape[1] == 64) and not (len(shape) == 4 and shape[1:] == (1, 8, 8)):
         raise ValueError(f"{name} must have shape (n, 64) or (n, 1, 8, 8), 8x8 digits; got shape {shape}.")
     return check_images(images, name, (1, 8, 8)).reshape(-1, 64).astype(np.float64)
+
+
+def classify_digits(images: Any) -> np.ndarray:
+    """The fixed digits classifier's label for each 8x8 image in [0, 1], shape (n,).
+
+    The classifier is the one :func:`digits_fid` uses (its features are the hidden layer).
+    """
+    return np.asarray(_classifier().predict(_check_digit_images(images, "images")))
 
 
 def frechet_distance(mu_1: np.ndarray, cov_1: np.ndarray, mu_2: np.ndarray, cov_2: np.ndarray) -> float:
@@ -201,20 +209,42 @@ def digits_fid(samples: Any, labels: Any = None) -> FIDResult:
 
 
 # --------------------------------------------------------------------------- likelihood baselines
-def binarized_digits_split(random_state: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The binarized 8x8 digits (pixel > 8) split in halves, stratified by class.
+def digits_split(binary: bool = True, random_state: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                        np.ndarray]:
+    """The standard split of the 8x8 digits: halves, stratified by class.
+
+    Parameters
+    ----------
+    binary : bool, default=True
+        Binarize the pixels (pixel > 8, for Bernoulli likelihoods); else gray levels
+        pixel / 16 in [0, 1].  Both give the same rows in each half.
+    random_state : int, default=0
+        Seed of the split (0 is the split every figure in the documentation uses).
 
     Returns
     -------
-    X_train, X_test : ndarray of shape (898, 64) and (899, 64), float32 in {0, 1}
+    X_train, X_test : ndarray of shape (898, 64) and (899, 64), float32 in [0, 1]
     y_train, y_test : ndarray of int
     """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
     X, y = load_digits(return_X_y=True)
-    X = (X > 8).astype(np.float32)
+    X = (X > 8).astype(np.float32) if binary else (X / 16.0).astype(np.float32)
     return tuple(train_test_split(X, y, test_size=0.5, stratify=y, random_state=random_state))
+
+
+def binarized_digits_split(random_state: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The binarized 8x8 digits (pixel > 8) split in halves, stratified by class.
+
+    ``digits_split(binary=True, random_state)``.
+
+    Returns
+    -------
+    X_train, X_test : ndarray of shape (898, 64) and (899, 64), float32 in {0, 1}
+    y_train, y_test : ndarray of int
+    """
+    return digits_split(True, random_state)
 
 
 def _log_bernoulli(X: np.ndarray, mu: np.ndarray) -> np.ndarray:

@@ -56,8 +56,12 @@ def test_train_writes_model_checkpoints_and_record(trained):
     record = json.loads((trained / "record.json").read_text())
     assert record["entry"] == "vae"
     with np.load(trained / "arrays.npz") as arrays:
-        assert arrays["history_loss"].shape == (2,)
-        assert np.isfinite(arrays["history_loss"]).all()
+        assert arrays["history.loss"].shape == (2,)
+        assert np.isfinite(arrays["history.loss"]).all()
+        # a conditional model's samples carry the labels asked for
+        assert arrays["samples.labels"].tolist() == [i % 10 for i in range(100)]
+        # other data than the digits: the record describes (at most 1000 of) the training images
+        assert arrays["codes"].shape == (60, 2) and arrays["labels"].shape == (60,)
 
 
 def test_resume_is_byte_identical(tmp_path, data):
@@ -69,7 +73,39 @@ def test_resume_is_byte_identical(tmp_path, data):
     split = (tmp_path / "split" / "model" / "model.safetensors").read_bytes()
     assert straight == split
     with np.load(tmp_path / "split" / "arrays.npz") as arrays:
-        assert arrays["history_loss"].shape == (4,)
+        assert arrays["history.loss"].shape == (4,)
+
+
+@pytest.mark.parametrize("model, figures", [
+    ("vae", {"vae-losses.png", "vae-reconstructions.png", "vae-latent.png", "vae-interpolation.png",
+             "vae-samples.png"}),
+    ("gan", {"gan-losses.png", "gan-over-training.png", "gan-samples.png"}),
+    ("denoising-ae", {"denoising-ae-reconstructions.png", "denoising-ae-losses.png"}),
+])
+def test_a_training_run_on_the_default_data_is_a_record_that_mlatlas_draw_draws(tmp_path, model, figures):
+    from mlatlas.metrics import digits_split
+
+    out = tmp_path / model
+    sizes = ["--set", "hidden_sizes=(8,)"] if model != "gan" else ["--set", "hidden_sizes=(16,)"]
+    assert main(["train", model, "--out", str(out), "--epochs", "3", "--seed", "0", *sizes]) == 0
+    record = json.loads((out / "record.json").read_text())
+    assert record["entry"] == model and record["dataset"] == "digits (standard split, training half)"
+    _, X_test, _, y_test = digits_split(binary=model == "vae")
+    with np.load(out / "arrays.npz") as arrays:
+        assert arrays["history.epoch"].tolist() == [1.0, 2.0, 3.0]
+        if model == "gan":
+            # the generator's samples from one noise at a few epochs of the run
+            assert arrays["snapshots.epochs"].tolist() == [1, 2, 3]
+            assert arrays["snapshots.images"].shape == (3, 16, 1, 8, 8)
+        else:
+            # the codes of the held-out half, labelled: the figures describe the test digits
+            assert arrays["codes"].shape[0] == X_test.shape[0]
+            np.testing.assert_array_equal(arrays["labels"], y_test)
+    assert main(["draw", str(out)]) == 0
+    drawn = set(json.loads((out / "record.json").read_text())["figures"])
+    assert drawn == figures
+    for name in figures:
+        assert (out / name).stat().st_size > 1000
 
 
 def test_fresh_run_into_a_used_folder_is_refused(trained, data, capsys):

@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import GenerativeModel
+from .base import GenerativeModel, check_images
 from .config import TrainingConfig, param
 
 __all__ = ["Autoencoder", "SparseAutoencoder", "DenoisingAutoencoder", "AutoencoderConfig",
@@ -214,6 +214,23 @@ class Autoencoder(GenerativeModel):
         return ((self._numpy(x) - rebuilt) ** 2).mean(axis=1)
 
 
+    def record_arrays(self, X: Any, y: Any = None, random_state: int = 0) -> dict:
+        """Arrays for a run record: ``codes`` of ``X`` (n, code_dim), ``labels`` (with ``y``), and
+        ``reconstruction.{original,rebuilt,labels}``: ten images (one per class when labelled) and
+        what the autoencoder makes of them.  See :meth:`GenerativeModel.record_arrays`."""
+        X = check_images(X, "X", self.image_shape_)
+        shown = X[self._examples(y, X.shape[0])]
+        out = {"codes": self.encode(X), "reconstruction.original": shown}
+        out.update(self._rebuilt(shown, random_state))
+        if y is not None:
+            out["labels"] = np.asarray(y)
+            out["reconstruction.labels"] = np.asarray(y)[self._examples(y, X.shape[0])]
+        return out
+
+    def _rebuilt(self, shown: np.ndarray, random_state: int) -> dict:
+        return {"reconstruction.rebuilt": self.reconstruct(shown)}
+
+
 class SparseAutoencoder(Autoencoder):
     """An autoencoder whose code is kept sparse by an L1 or a KL penalty.
 
@@ -262,6 +279,12 @@ class SparseAutoencoder(Autoencoder):
         """Mean of each code unit over the images ``X``, shape (code_dim,) (rho_hat on ``X``)."""
         return self.encode(X).mean(axis=0)
 
+    def record_arrays(self, X: Any, y: Any = None, random_state: int = 0) -> dict:
+        """The autoencoder's arrays plus ``mean_activation`` (code_dim,), rho_hat on ``X``."""
+        out = super().record_arrays(X, y, random_state)
+        out["mean_activation"] = out["codes"].mean(axis=0)
+        return out
+
 
 class DenoisingAutoencoder(Autoencoder):
     """An autoencoder trained to rebuild clean images from corrupted ones.
@@ -303,6 +326,11 @@ class DenoisingAutoencoder(Autoencoder):
         if self.config.corruption == "masking":
             return self._corrupt_with(x, noise.rand(d), None)
         return self._corrupt_with(x, None, noise.randn(d))
+
+    def _rebuilt(self, shown: np.ndarray, random_state: int) -> dict:
+        # the corrupted inputs x_tilde and the clean images the model rebuilds from them
+        corrupted = self.corrupt(shown, random_state=random_state)
+        return {"reconstruction.corrupted": corrupted, "reconstruction.rebuilt": self.reconstruct(corrupted)}
 
     def corrupt(self, X: Any, random_state: int | None = None) -> np.ndarray:
         """Corrupted copies of the images ``X``, as the model sees them in training, (n, C, H, W).

@@ -10,6 +10,11 @@ A model subclasses :class:`GenerativeModel`, names its config dataclass
 ``_loss_terms(network, phase, x, y, noise)``
     a dict of named scalar tensors for one batch, the first one minimised.
 
+For run records (the atlas's entries and ``mlatlas train``), a model also describes
+itself on held-out images with ``record_arrays(X, y) -> dict`` of named arrays (codes,
+reconstructions, samples...), the arrays its figures draw; ``training_snapshots > 0``
+asks for that many samples at a few epochs of training (:class:`SampleSnapshots`).
+
 Everything else (the loop, checkpoints, devices, distributed training) is the
 trainer's (:mod:`mlatlas.generative.training`).  This module needs no PyTorch: a
 model can be built, configured and described without it; fitting, loading and
@@ -25,7 +30,8 @@ import numpy as np
 
 from .config import build_config, config_to_dict
 
-__all__ = ["GenerativeModel", "NonFiniteLossError", "check_images", "check_labels"]
+__all__ = ["GenerativeModel", "NonFiniteLossError", "SampleSnapshots", "check_images", "check_labels",
+           "snapshot_epochs"]
 
 
 class NonFiniteLossError(ValueError):
@@ -171,6 +177,8 @@ class GenerativeModel:
 
     config_class: ClassVar[type]
     phases: ClassVar[tuple[str, ...]] = ("loss",)
+    #: Samples to draw at a few epochs of training for a run record (0: none).
+    training_snapshots: ClassVar[int] = 0
 
     def __init__(self, **params: Any) -> None:
         self.config = build_config(self.config_class, params, type(self).__name__)
@@ -247,7 +255,8 @@ class GenerativeModel:
 
     # -- fitting, saving, loading -----------------------------------------------------
     def fit(self, X: Any, y: Any = None, *, checkpoint_dir: Any = None, checkpoint_every: int | None = None,
-            keep_checkpoints: int = 2, resume: bool = False, progress: bool | None = None) -> "GenerativeModel":
+            keep_checkpoints: int = 2, resume: bool = False, progress: bool | None = None,
+            callback: Any = None) -> "GenerativeModel":
         """Train on images ``X`` in [0, 1] with the one trainer of :mod:`mlatlas.generative.training`.
 
         Parameters
@@ -266,6 +275,9 @@ class GenerativeModel:
             Continue the run in ``checkpoint_dir`` up to ``epochs``.
         progress : bool, optional
             Progress bar; default when stderr is a terminal.
+        callback : callable, optional
+            ``callback(model, epoch)`` after each epoch (see
+            :class:`~mlatlas.generative.training.Trainer`).
 
         Returns
         -------
@@ -274,7 +286,8 @@ class GenerativeModel:
         from .training import fit_model
 
         return fit_model(self, X, y, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
-                         keep_checkpoints=keep_checkpoints, resume=resume, progress=progress)
+                         keep_checkpoints=keep_checkpoints, resume=resume, progress=progress,
+                         callback=callback)
 
     def save(self, path: Any) -> None:
         """Write the fitted model (weights, training state, config) to the directory ``path``.
@@ -309,6 +322,56 @@ class GenerativeModel:
     def _after_training(self) -> None:
         """Forget what was derived from the weights (the evaluation copy with averaged weights)."""
         self.__dict__.pop("_eval_network_cache", None)
+
+    # -- run records -------------------------------------------------------------------
+    def record_arrays(self, X: Any, y: Any = None, random_state: int = 0) -> dict:
+        """Named arrays that describe the fitted model on held-out images, for a run record's figures.
+
+        The atlas's entries and ``mlatlas train`` store them in the run's record (see
+        :mod:`mlatlas.generative.cli_support`); each model adds what its figures draw:
+        ``reconstruction.*`` and ``codes`` (the autoencoders), ``latent.*``,
+        ``interpolation.*`` and ``samples.*`` (the VAE), ``samples.*`` (the GAN).
+
+        Parameters
+        ----------
+        X : array-like of images in [0, 1]
+            Held-out images (the test half of the digits by default).
+        y : array-like of shape (n,), optional
+            Their labels (needed by a conditional model; used to pick one example per class).
+        random_state : int, default=0
+            Seed of the noise the arrays need (samples, corruption).
+
+        Returns
+        -------
+        dict of str to ndarray
+        """
+        return {}
+
+    @staticmethod
+    def _examples(y: Any, n: int, count: int = 10) -> np.ndarray:
+        """Indices of ``count`` images to show: the first of each class when labelled, else the first ones."""
+        if y is None:
+            return np.arange(min(n, count))
+        y = np.asarray(y)
+        firsts = [int(np.flatnonzero(y == label)[0]) for label in np.unique(y)[:count]]
+        chosen = set(firsts)
+        rest = [i for i in range(n) if i not in chosen]
+        return np.array((firsts + rest)[:min(n, count)])
+
+    def _sample_arrays(self, n: int, random_state: int) -> dict:
+        """``samples.images`` (n, C, H, W) and ``samples.labels``: the labels asked for (a conditional
+        model), else those the fixed digits classifier gives 8x8 samples (``samples.labels_source``
+        says which); other images get no labels."""
+        labels = np.arange(n) % self.config.n_classes if self.conditional else None
+        images = self.sample(n, labels=labels, random_state=random_state)
+        out = {"samples.images": images}
+        if labels is not None:
+            out.update({"samples.labels": labels, "samples.labels_source": np.array("asked")})
+        elif tuple(self.image_shape_) == (1, 8, 8):
+            from ..metrics import classify_digits
+
+            out.update({"samples.labels": classify_digits(images), "samples.labels_source": np.array("classified")})
+        return out
 
     # -- evaluation helpers ------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -413,3 +476,60 @@ class GenerativeModel:
         import torch
 
         return tensor.detach().to("cpu", dtype=torch.float32).numpy()
+
+
+def snapshot_epochs(epochs: int, count: int = 5) -> list[int]:
+    """``count`` epochs spread over ``1..epochs`` on a square-root scale (more of them early), the last included.
+
+    Examples
+    --------
+    >>> snapshot_epochs(800)
+    [32, 128, 288, 512, 800]
+    >>> snapshot_epochs(3)
+    [1, 2, 3]
+    """
+    # e_i = round(epochs * (i / count)^2), i = 1..count: early training changes the samples most
+    chosen = {max(1, round(epochs * (i / count) ** 2)) for i in range(1, count + 1)}
+    return sorted(chosen | {epochs})
+
+
+class SampleSnapshots:
+    """A training callback that draws the same samples (one fixed noise) at a few epochs.
+
+    Parameters
+    ----------
+    epochs : sequence of int
+        The epochs (counted from 1) after which to sample.
+    n : int
+        Samples each time.
+    random_state : int, default=0
+        Seed of the noise, the same at every snapshot so the images show one set of
+        draws changing over training.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlatlas.generative import GAN
+    >>> snapshots = SampleSnapshots([1, 2], n=4)
+    >>> _ = GAN(epochs=2, random_state=0).fit(np.random.default_rng(0).random((32, 64)), callback=snapshots)
+    >>> snapshots.arrays()["snapshots.images"].shape
+    (2, 4, 1, 8, 8)
+    """
+
+    def __init__(self, epochs: Any, n: int, random_state: int = 0) -> None:
+        self.epochs = sorted({int(e) for e in epochs})
+        self.n = int(n)
+        self.random_state = int(random_state)
+        self.taken: list[tuple[int, np.ndarray]] = []
+
+    def __call__(self, model: Any, epoch: int) -> None:
+        if epoch in self.epochs:
+            labels = np.arange(self.n) % model.config.n_classes if model.conditional else None
+            self.taken.append((epoch, model.sample(self.n, labels=labels, random_state=self.random_state)))
+
+    def arrays(self) -> dict:
+        """``snapshots.epochs`` (S,) and ``snapshots.images`` (S, n, C, H, W); empty before any snapshot."""
+        if not self.taken:
+            return {}
+        return {"snapshots.epochs": np.array([e for e, _ in self.taken]),
+                "snapshots.images": np.stack([images for _, images in self.taken])}

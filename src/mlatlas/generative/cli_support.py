@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MODELS", "ModelSpec", "model_class", "training_data", "train", "sample", "require_torch",
+__all__ = ["MODELS", "ModelSpec", "model_class", "training_data", "held_out_data", "train", "sample", "require_torch",
            "label_from_prompt"]
 
 
@@ -117,23 +117,10 @@ def _as_images(X: np.ndarray, where: str) -> np.ndarray:
         raise ValueError(str(exc)) from None
 
 
-def training_data(data: str | None, binarize: bool) -> tuple[np.ndarray, np.ndarray | None, str]:
-    """Images (n, C, H, W) float32 in [0, 1], their labels (or None) and a name for them.
-
-    Parameters
-    ----------
-    data : str or None
-        None for the 8x8 digits; a dataset name of :mod:`mlatlas.datasets` holding
-        images (scaled by their largest possible value: 16 for the digits, 255 for
-        bytes); or a local ``.npz`` (array ``X`` in [0, 1], optional ``y``) or MNIST
-        IDX image file (bytes, scaled by 255).
-    binarize : bool
-        Threshold the pixels at 0.5 (for Bernoulli likelihoods).
-    """
+def _load_images(data: str | None) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """The images (n, C, H, W) in [0, 1] of ``--data`` (see :func:`training_data`), labels and a name."""
     from .. import datasets
 
-    if data is None:
-        data = "digits"
     if os.path.exists(data):
         dataset = datasets.load_file(data)
         raw = dataset.images if dataset.images is not None else dataset.X
@@ -154,10 +141,49 @@ def training_data(data: str | None, binarize: bool) -> tuple[np.ndarray, np.ndar
         raise ValueError(f"--data {data!r} is neither a file nor a dataset name "
                          f"(datasets: {', '.join(datasets.available())}).")
     X = _as_images(raw, where)
-    if binarize:
-        X = (X > 0.5).astype(np.float32)
     y = None if dataset.y is None else np.asarray(dataset.y)
     return X, y, os.path.basename(data)
+
+
+def _standard_split(binarize: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    from ..metrics import digits_split
+
+    X_train, X_test, y_train, y_test = digits_split(binary=binarize)
+    return X_train.reshape(-1, 1, 8, 8), X_test.reshape(-1, 1, 8, 8), y_train, y_test
+
+
+def training_data(data: str | None, binarize: bool) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """Images (n, C, H, W) float32 in [0, 1], their labels (or None) and a name for them.
+
+    Parameters
+    ----------
+    data : str or None
+        None (or ``"digits"``) for the training half of the 8x8 digits' standard split
+        (:func:`mlatlas.metrics.digits_split`: halves, stratified by class; the atlas's
+        entries train on the same images); another dataset name of
+        :mod:`mlatlas.datasets` holding images (scaled by their largest possible value:
+        16 for the digits, 255 for bytes); or a local ``.npz`` (array ``X`` in [0, 1],
+        optional ``y``) or MNIST IDX image file (bytes, scaled by 255), used whole.
+    binarize : bool
+        Threshold the pixels (for Bernoulli likelihoods): the digits at pixel > 8,
+        other images at 0.5.
+    """
+    if data is None or data == "digits":
+        X_train, _, y_train, _ = _standard_split(binarize)
+        return X_train, y_train, "digits (standard split, training half)"
+    X, y, name = _load_images(data)
+    if binarize:
+        X = (X > 0.5).astype(np.float32)
+    return X, y, name
+
+
+def held_out_data(data: str | None, binarize: bool) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """The images a training run's record describes: the test half of the digits' standard split
+    for the default data (as :func:`training_data` prepares them), None for other data."""
+    if data is None or data == "digits":
+        _, X_test, _, y_test = _standard_split(binarize)
+        return X_test, y_test
+    return None
 
 
 def train(name: str, params: dict, *, out: str, data: str | None = None, resume: bool = False,
@@ -195,9 +221,16 @@ def train(name: str, params: dict, *, out: str, data: str | None = None, resume:
                              "or another --out.")
         model = cls(**params)
     X, y, data_name = training_data(data, wants_binary(model))
-    model.fit(X, y, checkpoint_dir=checkpoints, resume=resume, progress=progress)
+    snapshots = None
+    if getattr(cls, "training_snapshots", 0):
+        from .base import SampleSnapshots, snapshot_epochs
+
+        # samples at a few epochs (those this run trains through; a resumed run adds the later ones)
+        snapshots = SampleSnapshots(snapshot_epochs(model.config.epochs), cls.training_snapshots,
+                                    int(model.config.random_state or 0))
+    model.fit(X, y, checkpoint_dir=checkpoints, resume=resume, progress=progress, callback=snapshots)
     model.save(os.path.join(out, "model"))
-    _write_record(model, name, data_name, out)
+    _write_record(model, name, data_name, out, held_out_data(data, wants_binary(model)), snapshots, X, y)
     return model
 
 
@@ -233,18 +266,40 @@ def _config(model: Any) -> dict:
             if v is None or isinstance(v, (bool, int, float, str, tuple, list))}
 
 
-def _write_record(model: Any, name: str, data_name: str, out: str) -> None:
-    """The run's history as a run record: one array per history column."""
-    from ..atlas.record import RunRecord
+def _write_record(model: Any, name: str, data_name: str, out: str, held_out: tuple | None = None,
+                  snapshots: Any = None, X_train: Any = None, y_train: Any = None) -> None:
+    """The training run as a run record in ``out`` (``record.json`` + ``arrays.npz``), drawable by
+    ``mlatlas draw out`` with the figures of the atlas entry ``name``.
 
-    history = list(getattr(model, "history_", []) or [])
-    columns = sorted({key for row in history for key, value in row.items()
-                      if isinstance(value, (int, float, np.number))})
-    arrays = {f"history_{key}": np.array([float(row.get(key, np.nan)) for row in history]) for key in columns}
-    final = {key: float(arrays[f"history_{key}"][-1]) for key in columns} if history else {}
+    The record's arrays are :func:`mlatlas.atlas.families.generative.model_arrays`: one
+    ``history.<column>`` per column of ``model.history_``, what the model's hook
+    ``record_arrays(X, y)`` returns for the held-out images (the test half of the digits
+    by default; at most 1000 training images for other data), and the samples a
+    :class:`~mlatlas.generative.base.SampleSnapshots` callback took during training.
+    A model without ``record_arrays`` (a NumPy model) records its history only.  The one
+    row holds the last epoch's losses.
+    """
+    from ..atlas.families.generative import model_arrays
+    from ..atlas.record import ModelRow, RunRecord, library_versions
+
     config = {k: (list(v) if isinstance(v, tuple) else v) for k, v in _config(model).items()}
-    record = RunRecord(entry=name, dataset=data_name, seed=int(config.get("random_state") or 0),
-                       params=config, rows=[], arrays=arrays, info={"final": final, "model": type(model).__name__})
+    seed = int(config.get("random_state") or 0)
+    if held_out is None and X_train is not None:
+        held_out = (X_train[:1000], None if y_train is None else y_train[:1000])
+    X_test, y_test = held_out if held_out is not None else (None, None)
+    if X_test is not None and not hasattr(model, "record_arrays"):
+        X_test = None
+    arrays = model_arrays(model, X_test, y_test, seed=seed, snapshots=snapshots)
+    history = list(getattr(model, "history_", []) or [])
+    final = {key[len("history."):]: float(value[-1]) for key, value in arrays.items()
+             if key.startswith("history.") and len(value)} if history else {}
+    record = RunRecord(entry=name, dataset=data_name, seed=seed, params=config,
+                       rows=[ModelRow("mlatlas", {f"final_{k}": v for k, v in final.items()
+                                                  if k not in ("epoch", "step", "seconds")})],
+                       arrays=arrays, info={"final": final, "model": type(model).__name__,
+                                            "held_out": held_out is not None and data_name.startswith("digits")},
+                       versions=library_versions(),
+                       timing_note="")
     record.save(out)
 
 

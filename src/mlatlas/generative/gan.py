@@ -124,6 +124,7 @@ class GAN(GenerativeModel):
 
     config_class = GANConfig
     phases = ("discriminator", "generator")
+    training_snapshots = 16
 
     # -- network -----------------------------------------------------------------------
     def _check_image_shape(self, image_shape: tuple) -> None:
@@ -226,3 +227,12 @@ class GAN(GenerativeModel):
         with torch.no_grad():
             return self._numpy(self._logit(net, x, labels).sigmoid())
 
+    def record_arrays(self, X: Any, y: Any = None, random_state: int = 0) -> dict:
+        """Arrays for a run record: ``samples.*`` (100 samples and their labels: asked for, or
+        classified for 8x8 digits) and ``discriminator.{real,fake}``, D(x) on ``X`` and D(G(z)) on the
+        samples.  See :meth:`GenerativeModel.record_arrays`."""
+        out = self._sample_arrays(100, random_state)
+        labels = out.get("samples.labels") if self.conditional else None
+        out["discriminator.real"] = self.discriminate(X, y if self.conditional else None)
+        out["discriminator.fake"] = self.discriminate(out["samples.images"], labels)
+        return out

@@ -30,7 +30,11 @@ and :class:`Trainer` does the rest, the same way for every model:
 * a loss term that turns NaN or infinite stops training with
   :class:`NonFiniteLossError` before the bad step is applied; nothing is written, so
   the last good checkpoint stays the latest;
-* Ctrl-C finishes the step in progress, saves a checkpoint and says how to resume.
+* Ctrl-C finishes the step in progress, saves a checkpoint and says how to resume;
+* after each epoch, an optional ``callback(model, epoch)`` (e.g. samples drawn at a few
+  points of training for a figure).  It sees the model as evaluation would (the moving
+  average's weights, eval mode) and draws its randomness from its own generators, so
+  training with a callback follows the same path as training without.
 
 Randomness
 ----------
@@ -420,6 +424,10 @@ class Trainer:
         ``epochs`` and ``device``, and the data must be the same.
     progress : bool, optional
         Show the progress bar; default: when stderr is a terminal.
+    callback : callable, optional
+        ``callback(model, epoch)`` after each epoch (``epoch``: the epochs done, from
+        1), on every process; the model can sample, encode or evaluate, which draws
+        from local generators and leaves training untouched.
 
     Examples
     --------
@@ -432,7 +440,8 @@ class Trainer:
     """
 
     def __init__(self, *, checkpoint_dir: str | os.PathLike | None = None, checkpoint_every: int | None = None,
-                 keep_checkpoints: int = 2, resume: bool = False, progress: bool | None = None) -> None:
+                 keep_checkpoints: int = 2, resume: bool = False, progress: bool | None = None,
+                 callback: Callable[[Any, int], Any] | None = None) -> None:
         from ..base import check_scalar_param
         import numbers
 
@@ -443,6 +452,8 @@ class Trainer:
             raise TypeError(f"resume must be True or False; got {type(resume).__name__} {resume!r}.")
         if progress is not None and not isinstance(progress, bool):
             raise TypeError(f"progress must be None, True or False; got {type(progress).__name__} {progress!r}.")
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be a function callback(model, epoch); got {type(callback).__name__}.")
         if resume and checkpoint_dir is None:
             raise ValueError("resume=True needs checkpoint_dir, the folder of the run to continue.")
         self.checkpoint_dir = None if checkpoint_dir is None else os.fspath(checkpoint_dir)
@@ -450,6 +461,7 @@ class Trainer:
         self.keep_checkpoints = keep_checkpoints
         self.resume = resume
         self.progress = progress
+        self.callback = callback
         self.last_checkpoint: str | None = None
 
     # -- set-up ------------------------------------------------------------------------
@@ -687,11 +699,22 @@ class Trainer:
                     bar.set_postfix({k: f"{v:.4g}" for k, v in zip(names or [], means)}, refresh=True)
                     if self.checkpoint_dir is not None and (state.epoch % every == 0 or state.epoch == epochs):
                         self._save(model, dist)
+                    if self.callback is not None:
+                        self._call_back(model, network, state.epoch)
             if self.checkpoint_dir is not None and state.epoch == epochs and state.batch == 0 \
                     and not self._is_latest(model):
                 self._save(model, dist)
         finally:
             bar.close()
+
+    def _call_back(self, model: Any, network: Any, epoch: int) -> None:
+        """Run the callback on the model as evaluation sees it, then return to training mode."""
+        model._after_training()  # the evaluation copy of the averaged weights is rebuilt from this step's
+        try:
+            self.callback(model, epoch)
+        finally:
+            model._after_training()
+            network.train()
 
     def _is_latest(self, model: Any) -> bool:
         """True when the latest checkpoint of the run already holds the current step."""

@@ -65,7 +65,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import GenerativeModel, _to_numpy
+from .base import GenerativeModel, _to_numpy, check_images
 from .config import TrainingConfig, param
 
 __all__ = ["VAE", "VAEConfig", "gaussian_kl"]
@@ -100,6 +100,9 @@ class VAEConfig(TrainingConfig):
     beta: float = param(1.0, "weight of the KL term (1: the ELBO)", kind="float", low=0)
     n_classes: int | None = param(None, "condition on labels 0..n_classes-1 (None: unconditional)",
                                   kind="int", low=2, allow_none=True)
+    importance_samples: int = param(1, "k, draws of z per image in training: 1 minimises -ELBO, k > 1 the "
+                                    "importance-weighted bound -log (1/k) sum_i w_i (IWAE; needs beta = 1)",
+                                    kind="int", low=1)
 
 
 def gaussian_kl(mu: Any, log_var: Any) -> Any:
@@ -190,9 +193,16 @@ class VAE(GenerativeModel):
         # log N(x; m, sigma^2) = -1/2 sum_j [((x_j - m_j) / sigma_j)^2 + 2 log sigma_j + log 2 pi]
         return -0.5 * (((x - logits.sigmoid()) / log_sigma.exp()).pow(2) + 2 * log_sigma + LOG_2PI).sum(dim=-1)
 
+    def _check_config(self) -> None:
+        if self.config.importance_samples > 1 and self.config.beta != 1.0:
+            raise ValueError("importance_samples > 1 trains on the importance-weighted bound of log p(x), which "
+                             f"has no beta; set beta=1.0 (got beta={self.config.beta!r}).")
+
     def _loss_terms(self, network: Any, phase: str, x: Any, y: Any, noise: Any) -> dict:
         x = x.flatten(1)                                          # (B, D)
         mu, log_var = self._posterior(network, x, y)              # (B, L) each
+        if self.config.importance_samples > 1:
+            return self._importance_loss_terms(network, x, y, noise, mu, log_var)
         # z = mu + sigma * eps,  eps ~ N(0, I)   (reparameterisation)
         z = mu + (0.5 * log_var).exp() * noise.randn(self.config.latent_dim)
         # -E_q[log p(x|z)], estimated with the one draw
@@ -202,6 +212,21 @@ class VAE(GenerativeModel):
         # loss = -ELBO_beta = -E_q[log p(x|z)] + beta * KL, averaged over the batch
         loss = (reconstruction + self.config.beta * kl).mean()
         return {"loss": loss, "reconstruction": reconstruction.mean(), "kl": kl.mean()}
+
+    def _importance_loss_terms(self, network: Any, x: Any, y: Any, noise: Any, mu: Any, log_var: Any) -> dict:
+        """-log (1/k) sum_i w_i averaged over the batch, w_i = p(x|z_i) p(z_i) / q(z_i|x), z_i ~ q(z|x)."""
+        import torch
+
+        k = self.config.importance_samples
+        eps = noise.randn(k, self.config.latent_dim).transpose(0, 1)   # (k, B, L)
+        # z_i = mu + sigma * eps_i
+        z = mu + (0.5 * log_var).exp() * eps
+        log_px = self._log_likelihood(network, x, self._decoder_logits(network, z, y))  # (k, B)
+        # log p(z) - log q(z|x) = -1/2 sum (z^2 - eps^2 - log sigma^2)   (the log 2 pi terms cancel)
+        log_ratio = -0.5 * (z.pow(2) - eps.pow(2) - log_var).sum(dim=-1)
+        # bound = logsumexp_i(log w_i) - log k,   log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x)
+        bound = torch.logsumexp(log_px + log_ratio, dim=0) - math.log(k)
+        return {"loss": -bound.mean(), "reconstruction": -log_px.mean(), "kl": gaussian_kl(mu, log_var).mean()}
 
     # -- public methods ----------------------------------------------------------------
     def _inputs(self, X: Any, y: Any) -> tuple[Any, Any]:
@@ -348,6 +373,67 @@ class VAE(GenerativeModel):
                 # log p(x) ~= log (1/k) sum_i w_i = logsumexp_i(log w_i) - log k
                 out.append(-(log_sum - math.log(k)))
         return torch.cat(out).cpu().numpy()
+
+
+    def record_arrays(self, X: Any, y: Any = None, random_state: int = 0) -> dict:
+        """Arrays for a run record's figures (see :meth:`GenerativeModel.record_arrays`).
+
+        * ``codes`` (n, latent_dim): the posterior means of ``X``; ``labels`` with ``y``;
+        * ``latent.plane`` (n, 2): those codes in the latent plane, the latent space itself when
+          ``latent_dim == 2``, else its first two principal axes (``latent.axes`` (2, latent_dim),
+          through ``latent.centre``); ``latent.grid`` (G, G, C, H, W) decodes a G x G grid over
+          that plane (``latent.grid_u`` and ``latent.grid_v``: its coordinates, from the 2nd to the
+          98th percentile of the codes) and ``latent.grid_label`` the label it is decoded with
+          (a conditional model; -1 otherwise);
+        * ``interpolation.images`` (10, C, H, W): the decoded straight line between the codes of
+          two held-out images (``interpolation.ends``), of different classes when labelled
+          (of the same class for a conditional model, decoded with that label);
+        * ``reconstruction.{original,rebuilt}``: ten images and their reconstructions;
+        * ``samples.*``: 100 samples (see :meth:`GenerativeModel._sample_arrays`).
+        """
+        X = check_images(X, "X", self.image_shape_)
+        labels = None if y is None else np.asarray(y)
+        if self.conditional and labels is None:
+            raise ValueError("a conditional VAE needs the labels y of X to encode them.")
+        given = labels if self.conditional else None
+        mu = self.encode(X, given)
+        # the latent plane: the codes themselves, or their first two principal axes
+        centre = mu.mean(axis=0) if self.config.latent_dim > 2 else np.zeros(2, dtype=np.float32)
+        if self.config.latent_dim > 2:
+            _, _, vt = np.linalg.svd(mu - centre, full_matrices=False)
+            axes = vt[:2]
+        else:
+            axes = np.eye(2, dtype=np.float32)
+        plane = (mu - centre) @ axes.T                                  # (n, L) @ (L, 2) -> (n, 2)
+        size = 12
+        u = np.linspace(*np.percentile(plane[:, 0], [2, 98]), size)
+        v = np.linspace(*np.percentile(plane[:, 1], [2, 98]), size)
+        uu, vv = np.meshgrid(u, v)                                      # row r: v[r], column c: u[c]
+        # z = centre + u a_1 + v a_2 for each grid point
+        z = centre + uu.reshape(-1, 1) * axes[0] + vv.reshape(-1, 1) * axes[1]
+        grid_label = int(labels[0]) if self.conditional else -1
+        grid = self.decode(z.astype(np.float32), None if grid_label < 0 else np.full(z.shape[0], grid_label))
+        out = {"codes": mu, "latent.plane": plane, "latent.axes": axes, "latent.centre": centre,
+               "latent.grid": grid.reshape(size, size, *self.image_shape_), "latent.grid_u": u,
+               "latent.grid_v": v, "latent.grid_label": np.array(grid_label)}
+        if labels is not None:
+            out["labels"] = labels
+        # two ends of an interpolation
+        shown = self._examples(labels, X.shape[0])
+        if self.conditional:
+            same = np.flatnonzero(labels == labels[shown[0]])
+            first, last = int(same[0]), int(same[min(1, same.size - 1)])
+        else:
+            first, last = int(shown[0]), int(shown[min(1, shown.size - 1)])
+        end_label = None if not self.conditional else int(labels[first])
+        out["interpolation.ends"] = X[[first, last]]
+        out["interpolation.images"] = self.interpolate(X[first], X[last], n_steps=10, label=end_label)
+        out["reconstruction.original"] = X[shown]
+        out["reconstruction.rebuilt"] = self.reconstruct(X[shown], None if given is None else given[shown])
+        if labels is not None:
+            out["reconstruction.labels"] = labels[shown]
+        out.update(self._sample_arrays(100, random_state))
+        return out
 
 
 def check_one(x: Any, name: str, image_shape: tuple) -> np.ndarray:
