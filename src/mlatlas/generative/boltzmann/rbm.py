@@ -60,13 +60,15 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ... import _parallel
 from ...base import History, check_bool, check_option, check_random_state, check_scalar_param
-from .ais import (EXACT_MAX_UNITS, _sigmoid, ais_log_partition, base_rate_biases, exact_log_partition,
+from .ais import (_sigmoid, ais_log_partition, base_rate_biases, exact_log_partition,
                   free_energy, softplus)
 
 __all__ = ["RBM", "pseudo_log_likelihood", "cd_gradient"]
 
 #: Rows of the training data used for the per-epoch monitors in ``history_``.
 MONITOR_ROWS = 200
+#: ``history_`` holds the exact log-likelihood of every epoch up to this many hidden units.
+EXACT_HISTORY_MAX_UNITS = 12
 
 
 def pseudo_log_likelihood(V: np.ndarray, W: np.ndarray, b: np.ndarray, c: np.ndarray,
@@ -138,7 +140,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     history_ : History
         One dict per epoch: ``epoch``, ``reconstruction_error`` (mean squared error of
         one mean-field reconstruction), ``pseudo_likelihood`` (mean over up to 200
-        training rows), ``log_likelihood`` (exact, when n_components <= 20; else NaN)
+        training rows), ``log_likelihood`` (exact, when n_components <= 12; else NaN)
         and ``seconds`` (training time of the epoch, monitors excluded).
     n_iter_ : int
     n_features_in_ : int
@@ -273,7 +275,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         flip = rng.integers(0, X.shape[1], rows.shape[0])
         pl = pseudo_log_likelihood(rows, self.components_, self.intercept_visible_, self.intercept_hidden_, flip)
         exact = np.nan
-        if int(self.n_components) <= min(EXACT_MAX_UNITS, 16):
+        if int(self.n_components) <= EXACT_HISTORY_MAX_UNITS:
             exact = float(np.mean(self.log_likelihood(rows, method="exact", check=False)))
         self.history_.record(epoch=self.n_iter_, reconstruction_error=float(np.mean((rows - rebuilt) ** 2)),
                              pseudo_likelihood=float(pl.mean()), log_likelihood=exact, seconds=seconds)
@@ -376,11 +378,20 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return self.gibbs_chain(n, n_steps, random_state=random_state)[0]
 
     def score_samples(self, X: Any) -> np.ndarray:
-        """scikit-learn's pseudo-likelihood of each sample (one random bit flipped per sample)."""
+        """scikit-learn's pseudo-likelihood of each sample (one random bit flipped per sample).
+
+        The flipped bits are drawn as scikit-learn draws them from ``random_state``
+        (a new ``RandomState`` of that seed at every call), so the same weights and
+        the same ``random_state`` give scikit-learn's ``BernoulliRBM.score_samples``.
+        """
+        from sklearn.utils import check_random_state as sklearn_random_state
+
         check_is_fitted(self, "components_")
         X = self._validate(X, reset=False)
-        rng = self.__dict__.get("_rng") or check_random_state(self.random_state)
-        flip = rng.integers(0, X.shape[1], X.shape[0])
+        if isinstance(self.random_state, np.random.Generator):
+            flip = self.random_state.integers(0, X.shape[1], X.shape[0])
+        else:
+            flip = sklearn_random_state(self.random_state).randint(0, X.shape[1], X.shape[0])
         return pseudo_log_likelihood(X, self.components_, self.intercept_visible_, self.intercept_hidden_, flip)
 
     def log_partition(self, method: str = "ais", n_runs: int = 100, n_betas: int = 10000,
