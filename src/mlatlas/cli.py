@@ -1,11 +1,11 @@
-"""The ``mlatlas`` command line: list, run, draw, demo, train and sample.
+"""The ``mlatlas`` command line: list, run, draw, demo, report, train and sample.
 
 ``mlatlas list`` prints every registry entry (metadata only: it imports no algorithm);
 ``mlatlas run NAME`` fits ours and the reference side by side (on a bundled dataset or
 the user's own file with ``--data``), prints the comparison and saves the run's record
 and figures; ``mlatlas draw DIR`` redraws a saved run's figures from its record alone
 (in English or Chinese); ``mlatlas demo`` runs every entry quickly and writes a
-summary.  The subcommands and their options come from one table (:data:`COMMANDS`),
+summary and the web report; ``mlatlas report`` builds that report from saved runs.  The subcommands and their options come from one table (:data:`COMMANDS`),
 so a new command is one row and one function.
 
 Mistakes in the command (unknown names, bad ``--set`` values, wrong datasets,
@@ -246,10 +246,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError(f"--jobs must be an integer >= 1; got {args.jobs}.")
     prepare_out_dir(args.out)
     try:
-        return run_demo(out_dir=args.out, only=args.only, figures=not args.no_figures, seed=args.seed,
-                        langs=_languages(args.lang), jobs=args.jobs)
+        status = run_demo(out_dir=args.out, only=args.only, figures=not args.no_figures, seed=args.seed,
+                          langs=_languages(args.lang), jobs=args.jobs)
     except OSError as exc:
         raise UsageError(f"demo: could not write results to {args.out!r}: {_os_message(exc)}.") from None
+    # the last step: the web report of these runs, in OUT/report
+    _build_report(args.out, os.path.join(args.out, "report"), "zh" if args.lang == "zh" else "en")
+    return status
+
+
+def _build_report(from_dir: str, out_dir: str, lang: str) -> str:
+    """Build the web report; print where its index is.  File-system failures exit 2."""
+    from .report import build_report
+
+    prepare_out_dir(out_dir)
+    try:
+        index = build_report(from_dir, out_dir, lang=lang)
+    except OSError as exc:
+        raise UsageError(f"report: could not write the report to {out_dir!r}: {_os_message(exc)}.") from None
+    print(f"web report: {index} (open it in a browser; it needs no network or server)")
+    return index
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Build the static web report of the runs in ``--from`` into ``--out``."""
+    if not os.path.isdir(args.from_dir):
+        raise UsageError(f"--from {args.from_dir!r}: no such folder (write one with mlatlas demo --out DIR).")
+    _build_report(args.from_dir, args.out or os.path.join(args.from_dir, "report"), args.lang)
+    return 0
 
 
 def _generative(call, *args, **kwargs):
@@ -345,6 +369,11 @@ OPTIONS: dict[str, Option] = {
     "only": Option(("--only",), {"nargs": "+", "metavar": "NAME", "help": "run only these entries"}),
     "jobs": Option(("--jobs",), {"type": int, "metavar": "N", "help": "entries run at once in worker processes "
                                  "(default: one per core; 1 times each entry on a quiet machine)"}),
+    "from_dir": Option(("--from",), {"dest": "from_dir", "default": "mlatlas-demo", "metavar": "DIR",
+                                     "help": "a folder of runs, as `mlatlas demo --out DIR` writes (default: "
+                                     "mlatlas-demo)"}),
+    "report_lang": Option(("--lang",), {"choices": ("en", "zh"), "default": "en",
+                                        "help": "the language pages open in; readers can switch (default: en)"}),
     "model": Option(("model",), {"help": "generative model (one of the list above)"}),
     "epochs": Option(("--epochs",), {"type": int, "metavar": "N", "help": "training epochs in all "
                                      "(with --resume: the total to continue to)"}),
@@ -374,6 +403,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("demo", "run every algorithm quickly and summarise", cmd_demo,
             ("out", "only", "seed", "no_figures", "lang", "jobs"),
             overrides={"out": {"default": "mlatlas-demo", "help": "output folder (default: mlatlas-demo)"}}),
+    Command("report", "build the static, bilingual web report of saved runs", cmd_report,
+            ("from_dir", "out", "report_lang"),
+            overrides={"out": {"metavar": "DIR", "help": "where the site goes (default: FROM/report)"}}),
     Command("train", "train a generative model; save it, its checkpoints and its record",
             cmd_train, ("model", "epochs", "set", "gen_data", "device", "seed", "out", "resume"),
             overrides={"set": {"help": "override a field of the model's config (repeatable)"},

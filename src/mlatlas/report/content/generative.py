@@ -1,0 +1,158 @@
+"""Report prose of the generative models: autoencoders, VAE, GAN, Boltzmann machines, DDPM."""
+
+GROUP = "generative"
+
+#: Every torch model's record keeps its ``history_`` as ``history.<term>`` (one value per epoch).
+_HISTORY = [{"series": [["history.*", None]], "x": "history.epoch", "xlabel": ("epoch", "轮次"), "each": True}]
+
+CONTENT = {
+    "ae": {
+        "source": "mlatlas/generative/autoencoders.py",
+        "what": ("An autoencoder: an encoder squeezes each image into a short code and a decoder rebuilds the "
+                 "image from it; both are trained to make the rebuilt image match the input.",
+                 "自编码器：编码器把每张图像压缩成一个短编码，解码器再由编码重建图像；两者一起训练，使重建结果与输入一致。"),
+        "when": ("Non-linear dimensionality reduction, learned features, and as the base of the VAE.",
+                 "非线性降维、学习特征，以及作为 VAE 的基础。"),
+        "strengths": [("Non-linear codes that can beat PCA at the same size.", "非线性编码，在相同维度下可以优于 PCA。")],
+        "weaknesses": [("Not a generative model by itself: its codes have no known distribution to sample.",
+                        "本身不是生成模型：编码没有可采样的已知分布。"),
+                       ("Can learn the identity if the code is too wide.", "编码太宽时可能学成恒等映射。")],
+        "equations": [r"z = f_\theta(x), \quad \hat{x} = g_\phi(z)",
+                      r"L = \frac{1}{n} \sum_i \lVert x_i - g_\phi(f_\theta(x_i)) \rVert^2"],
+        "traces": _HISTORY,
+    },
+    "sparse-ae": {
+        "source": "mlatlas/generative/autoencoders.py",
+        "what": ("An autoencoder whose code units are pushed to be rarely active, by a KL penalty between "
+                 "their mean activation and a small target rate.",
+                 "一种自编码器：通过对编码单元平均激活与一个小目标激活率之间的 KL 惩罚，使编码单元很少被激活。"),
+        "when": ("Learning parts-like features with an over-complete code.", "用过完备编码学习类似“部件”的特征。"),
+        "strengths": [("Each unit responds to a distinct pattern, even with many units.",
+                       "即使单元很多，每个单元也对不同的模式响应。")],
+        "weaknesses": [("Two more settings (target rate, penalty weight) to tune.", "多了两个需要调的参数（目标激活率和惩罚权重）。")],
+        "equations": [r"L = \frac{1}{n} \sum_i \lVert x_i - \hat{x}_i \rVert^2 + \beta \sum_j "
+                      r"\mathrm{KL}(\rho \,\Vert\, \hat{\rho}_j)",
+                      r"\mathrm{KL}(\rho \,\Vert\, \hat{\rho}) = \rho \log \frac{\rho}{\hat{\rho}} + "
+                      r"(1 - \rho) \log \frac{1 - \rho}{1 - \hat{\rho}}"],
+        "traces": _HISTORY,
+    },
+    "denoising-ae": {
+        "source": "mlatlas/generative/autoencoders.py",
+        "what": ("An autoencoder trained to rebuild clean images from corrupted copies, so that it must learn "
+                 "the structure of the data instead of copying pixels.",
+                 "一种自编码器：训练它从损坏的副本中重建干净的图像，因而必须学到数据的结构，而不是照抄像素。"),
+        "when": ("Denoising, and robust features that ignore small corruptions.", "去噪，以及对小扰动不敏感的稳健特征。"),
+        "strengths": [("Robust codes even when the code is wide.", "即使编码较宽，也能得到稳健的编码。")],
+        "weaknesses": [("The kind and level of noise is a modelling choice.", "噪声的类型和强度需要建模时选定。")],
+        "equations": [r"\tilde{x} \sim q(\tilde{x} \mid x), \quad "
+                      r"L = \frac{1}{n} \sum_i \lVert x_i - g_\phi(f_\theta(\tilde{x}_i)) \rVert^2"],
+        "traces": _HISTORY,
+    },
+    "vae": {
+        "source": "mlatlas/generative/vae.py",
+        "what": ("A variational autoencoder: the encoder outputs a Gaussian over the code, a sample is drawn by "
+                 "the reparameterisation z = μ + σ ⊙ ε, and training maximises the evidence lower bound (ELBO).",
+                 "变分自编码器：编码器输出编码上的一个高斯分布，用重参数化 z = μ + σ ⊙ ε 采样，"
+                 "训练时最大化证据下界（ELBO）。"),
+        "when": ("A generative model with a smooth latent space to sample, interpolate and measure likelihood.",
+                 "需要可采样、可插值、可计算似然的光滑隐空间的生成模型。"),
+        "strengths": [("Samples and a likelihood bound; a regular, continuous latent space.",
+                       "能采样并给出似然下界；隐空间规则且连续。")],
+        "weaknesses": [("Samples are blurrier than a GAN's; the bound is not the likelihood itself.",
+                        "样本比 GAN 的更模糊；下界并不等于似然本身。")],
+        "equations": [r"\mathrm{ELBO} = \mathbb{E}_{q(z \mid x)}[\log p(x \mid z)] - "
+                      r"\mathrm{KL}(q(z \mid x) \,\Vert\, p(z))",
+                      r"z = \mu + \sigma \odot \varepsilon, \quad \varepsilon \sim \mathcal{N}(0, I)",
+                      r"\mathrm{KL} = -\frac{1}{2} \sum_j \left(1 + \log \sigma_j^2 - \mu_j^2 - \sigma_j^2\right)"],
+        "traces": _HISTORY,
+    },
+    "gan": {
+        "source": "mlatlas/generative/gan.py",
+        "what": ("A generative adversarial network: a generator maps noise to images and a discriminator tells "
+                 "real from generated; they are trained against each other.",
+                 "生成对抗网络：生成器把噪声映射成图像，判别器区分真实图像与生成图像，二者相互对抗地训练。"),
+        "when": ("Sharp samples when a likelihood is not needed.", "不需要似然、但希望样本清晰时。"),
+        "strengths": [("Sharp samples; no explicit density needed.", "样本清晰；不需要显式的密度。")],
+        "weaknesses": [("Unstable training and mode collapse; no likelihood to compare models.",
+                        "训练不稳定、可能模式坍塌；没有似然可用于比较模型。")],
+        "equations": [r"\min_G \max_D \; \mathbb{E}_{x}[\log D(x)] + \mathbb{E}_{z}[\log(1 - D(G(z)))]",
+                      r"L_G = -\mathbb{E}_z[\log D(G(z))]"],
+        "traces": _HISTORY,
+        "frames": [{"kind": "images", "images": "snapshots.images", "steps": "snapshots.epochs",
+                    "title": ("samples from one fixed noise during training", "训练过程中由同一组固定噪声生成的样本"),
+                    "step_label": ("epoch", "轮次")}],
+    },
+    "rbm": {
+        "source": "mlatlas/generative/boltzmann/rbm.py",
+        "what": ("A restricted Boltzmann machine: binary visible and hidden units with an energy function and "
+                 "no connections within a layer, trained by contrastive divergence (short Gibbs chains).",
+                 "受限玻尔兹曼机：二值的可见单元与隐藏单元，由能量函数定义，层内没有连接；"
+                 "用对比散度（短的吉布斯采样链）训练。"),
+        "when": ("Learning binary features, pre-training deep belief networks, and understanding energy-based "
+                 "models.",
+                 "学习二值特征、预训练深度信念网络，以及理解基于能量的模型。"),
+        "strengths": [("Exact conditionals: each layer is sampled in one step given the other.",
+                       "条件分布精确：给定一层，另一层可以一步采样。"),
+                      ("Its filters show what each hidden unit detects.", "它的滤波器显示每个隐藏单元检测什么。")],
+        "weaknesses": [("The partition function is intractable: the likelihood needs estimates such as AIS.",
+                        "配分函数难以计算：似然需要用 AIS 等方法估计。"),
+                       ("Contrastive divergence is a biased gradient.", "对比散度给出的是有偏梯度。")],
+        "equations": [r"E(v, h) = -b^\top v - c^\top h - v^\top W h",
+                      r"P(h_j = 1 \mid v) = \sigma(c_j + v^\top W_{:j})",
+                      r"\Delta W \propto \langle v h^\top \rangle_{\mathrm{data}} - "
+                      r"\langle v h^\top \rangle_{\mathrm{model}}"],
+        "traces": _HISTORY,
+    },
+    "dbn": {
+        "source": "mlatlas/generative/boltzmann/dbn.py",
+        "what": ("A deep belief network: RBMs stacked and trained greedily one layer at a time, each on the "
+                 "hidden activities of the one below; samples come from Gibbs sampling at the top and a "
+                 "downward pass.",
+                 "深度信念网络：把多个 RBM 叠起来，逐层贪心训练，每层在下一层隐藏单元的激活上训练；"
+                 "采样时在顶层做吉布斯采样，再向下传播。"),
+        "when": ("Layer-wise feature learning and the history of deep learning's pre-training.",
+                 "逐层特征学习，以及了解深度学习中预训练的历史。"),
+        "strengths": [("Each layer is a simple RBM; depth adds more abstract features.", "每层都是简单的 RBM；层数越多特征越抽象。")],
+        "weaknesses": [("Greedy training is not joint optimisation; likelihood is hard to evaluate.",
+                        "贪心训练不是联合优化；似然难以评估。")],
+        "equations": [r"p(v, h^1, \dots, h^L) = p(h^{L-1}, h^L) \prod_{l=0}^{L-2} p(h^l \mid h^{l+1})"],
+        "traces": _HISTORY,
+    },
+    "bm": {
+        "source": "mlatlas/generative/boltzmann/bm.py",
+        "what": ("A (fully connected) Boltzmann machine: binary units with symmetric weights between all "
+                 "of them; learning matches the pairwise statistics of the data and of the model.",
+                 "（全连接的）玻尔兹曼机：所有二值单元之间都有对称的权重；学习使数据与模型的两两统计量相匹配。"),
+        "when": ("Small binary problems where exact enumeration is possible, to see energy-based learning "
+                 "without approximations.",
+                 "可以精确枚举的小型二值问题，用来观察不含近似的基于能量的学习。"),
+        "strengths": [("The general energy-based model; the RBM is its restricted case.", "最一般的基于能量的模型；RBM 是它的受限情形。")],
+        "weaknesses": [("Sampling and learning are slow: every unit depends on every other.",
+                        "采样和学习都很慢：每个单元都依赖其他所有单元。")],
+        "equations": [r"E(s) = -\frac{1}{2} s^\top W s - b^\top s, \quad P(s) = \frac{e^{-E(s)}}{Z}",
+                      r"\Delta W_{ij} \propto \langle s_i s_j \rangle_{\mathrm{data}} - "
+                      r"\langle s_i s_j \rangle_{\mathrm{model}}"],
+        "traces": _HISTORY,
+    },
+    "ddpm": {
+        "source": "mlatlas/generative/diffusion/ddpm.py",
+        "what": ("A denoising diffusion model: a fixed forward chain adds Gaussian noise step by step, and a "
+                 "U-Net learns to predict the noise, so that sampling runs the chain backwards from pure noise.",
+                 "去噪扩散模型：一条固定的前向链逐步加入高斯噪声，U-Net 学习预测噪声，"
+                 "采样时从纯噪声出发沿链反向运行。"),
+        "when": ("High-quality image generation, with conditioning (class labels, text) and classifier-free "
+                 "guidance.",
+                 "高质量的图像生成，并可加入条件（类别标签、文本）和无分类器引导。"),
+        "strengths": [("Stable training on a simple regression loss; sharp, diverse samples.",
+                       "用简单的回归损失稳定训练；样本清晰且多样。")],
+        "weaknesses": [("Sampling needs many network evaluations (DDIM takes fewer).", "采样需要多次网络计算（DDIM 所需步数更少）。")],
+        "equations": [r"q(x_t \mid x_0) = \mathcal{N}(\sqrt{\bar{\alpha}_t} x_0, (1 - \bar{\alpha}_t) I), \quad "
+                      r"\alpha_t = 1 - \beta_t, \; \bar{\alpha}_t = \prod_{s \le t} \alpha_s",
+                      r"L = \mathbb{E}_{t, x_0, \varepsilon} \lVert \varepsilon - \varepsilon_\theta("
+                      r"\sqrt{\bar{\alpha}_t} x_0 + \sqrt{1 - \bar{\alpha}_t} \varepsilon, t) \rVert^2",
+                      r"\mu_\theta(x_t, t) = \frac{1}{\sqrt{\alpha_t}} \left(x_t - \frac{\beta_t}"
+                      r"{\sqrt{1 - \bar{\alpha}_t}} \varepsilon_\theta(x_t, t)\right)",
+                      r"\tilde{\beta}_t = \frac{1 - \bar{\alpha}_{t-1}}{1 - \bar{\alpha}_t} \beta_t"],
+        "traces": _HISTORY,
+    },
+}
