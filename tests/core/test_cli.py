@@ -346,7 +346,8 @@ def test_subcommands_come_from_the_table():
 
     parser = build_parser()
     choices = parser._subparsers._group_actions[0].choices
-    assert list(choices) == [c.name for c in COMMANDS] == ["list", "run", "draw", "demo", "train", "sample"]
+    assert list(choices) == [c.name for c in COMMANDS] == ["list", "run", "draw", "demo", "report", "train",
+                                                           "sample"]
 
 
 def test_draw_redraws_in_chinese_from_the_record(tmp_path, capsys):
