@@ -105,7 +105,7 @@ class DDPMConfig(TrainingConfig):
     guidance: float = param(1.0, "default classifier-free guidance weight w for labelled samples", kind="float",
                             low=0)
     sample_method: str = param("ddim", "default sampler: ancestral or ddim", kind="choice", choices=METHODS)
-    sample_steps: int = param(50, "default number of sampling steps (at most T)", kind="int", low=1)
+    sample_steps: int = param(50, "default number of sampling steps (T when T is smaller)", kind="int", low=1)
     clip_denoised: bool = param(True, "clip the estimate of x_0 to the data range at every sampling step",
                                 kind="bool")
 
@@ -139,11 +139,6 @@ class DDPM(GenerativeModel):
     config_class = DDPMConfig
 
     # -- configuration -----------------------------------------------------------------
-    def _check_config(self) -> None:
-        c = self.config
-        if c.sample_steps > c.T:
-            raise ValueError(f"sample_steps must be at most T={c.T}; got {c.sample_steps}.")
-
     @property
     def schedule_(self) -> Schedule:
         cached = self.__dict__.get("_schedule_cache")
@@ -268,7 +263,8 @@ class DDPM(GenerativeModel):
         method = c.sample_method if method is None else method
         if method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}.")
-        steps = c.sample_steps if steps is None else steps
+        # the default: sample_steps, or all T steps when T is smaller
+        steps = min(c.sample_steps, c.T) if steps is None else steps
         if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not 1 <= steps <= c.T:
             raise ValueError(f"steps must be an int in [1, {c.T}] (the model's T); got {steps!r}.")
         if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not 0 <= eta <= 1:
@@ -300,7 +296,7 @@ class DDPM(GenerativeModel):
             The class of each sample (an int: all the same); None draws unconditional
             samples (the "no label" token).  Refused by an unconditional model.
         steps : int, optional
-            Sampling steps, 1..T (default the config's ``sample_steps``).
+            Sampling steps, 1..T (default the config's ``sample_steps``, at most T).
         method : {"ancestral", "ddim"}, optional
             Default the config's ``sample_method``.
         eta : float in [0, 1], default=0
@@ -372,3 +368,67 @@ class DDPM(GenerativeModel):
         alpha_bar = np.concatenate([[1.0], self.schedule_.alpha_bar])[t]
         out = [math.sqrt(a) * x0 + math.sqrt(1 - a) * eps for a in alpha_bar]
         return ((torch.stack(out) + 1) / 2).numpy().astype(np.float32)
+
+    # -- run records -------------------------------------------------------------------
+    def record_arrays(self, X: Any, y: Any = None, random_state: int = 0) -> dict:
+        """Arrays for a run record's figures (see :meth:`GenerativeModel.record_arrays`).
+
+        * ``forward.images`` (k, C, H, W) and ``forward.t`` (k,): the first image of
+          ``X`` noised to steps 0 .. T (:meth:`noise_images`);
+        * ``reverse.images`` (k, m, C, H, W) and ``reverse.t`` (k,): the default sampler's
+          trajectory of m = 10 samples (labels 0..9 for a conditional model), noise first
+          (``reverse.method``, ``reverse.n_steps``: the sampler and its number of steps);
+        * ``samples.images`` (100, C, H, W) and ``samples.labels`` (10 per label, the
+          default guidance; unconditional samples and no labels otherwise);
+        * ``guidance.weights`` (w,), ``guidance.images`` (w, 10, C, H, W): one sample per
+          label from one noise at each guidance weight (a conditional model), and for
+          8x8 digits ``guidance.accuracy`` (w,): the digits classifier's agreement with
+          the label on 50 samples per weight;
+        * for 8x8 digits, ``ddim.steps`` and ``ddim.fid``: ``digits_fid`` of 400
+          unconditional DDIM samples against the number of steps, and ``ddim.real_fid``:
+          the figure of 400 images of ``X`` (the floor a finite sample sets).
+        """
+        from ..base import check_images
+
+        X = check_images(X, "X", self.image_shape_)
+        T = self.config.T
+        out: dict = {}
+        # forward noising: t = 0 and steps spread over 1..T (more of them early, where the digit fades)
+        fractions = np.array([0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0])
+        t = np.unique(np.round(fractions * T).astype(np.int64))
+        out["forward.t"] = t
+        out["forward.images"] = self.noise_images(X[:1], t, random_state=random_state)[:, 0]
+        labels = np.arange(10) % self.config.n_classes if self.conditional else None
+        _, trajectory, steps = self.sample(10, labels=labels, return_trajectory=True, random_state=random_state)
+        keep = np.unique(np.round(np.linspace(0, len(steps) - 1, min(9, len(steps)))).astype(int))
+        out["reverse.t"], out["reverse.images"] = steps[keep], trajectory[keep]
+        out["reverse.n_steps"] = np.array(len(steps) - 1)
+        out["reverse.method"] = np.array(self.config.sample_method)
+        grid = np.arange(100) % self.config.n_classes if self.conditional else None
+        out["samples.images"] = self.sample(100, labels=grid, random_state=random_state)
+        if grid is not None:
+            out["samples.labels"], out["samples.labels_source"] = grid, np.array("asked")
+        digits = tuple(self.image_shape_) == (1, 8, 8)
+        if self.conditional:
+            weights = np.array([0.0, 0.5, 1.0, 2.0, 4.0])
+            shown, accuracy = [], []
+            asked = np.arange(50) % self.config.n_classes
+            for w in weights:
+                images = self.sample(50, labels=asked, guidance=float(w), random_state=random_state + 1)
+                shown.append(images[:10])
+                if digits:
+                    from ...metrics import classify_digits
+
+                    accuracy.append(float(np.mean(classify_digits(images) == asked)))
+            out["guidance.weights"], out["guidance.images"] = weights, np.stack(shown)
+            if digits:
+                out["guidance.accuracy"] = np.array(accuracy)
+        if digits:
+            from ...metrics import digits_fid
+
+            counts = np.array([s for s in (5, 10, 20, 50) if s <= T] or [T])
+            out["ddim.steps"] = counts
+            out["ddim.fid"] = np.array([digits_fid(self.sample(400, steps=int(s), method="ddim",
+                                                               random_state=random_state)).fid for s in counts])
+            out["ddim.real_fid"] = np.array(digits_fid(X[:400]).fid)
+        return out
