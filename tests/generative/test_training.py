@@ -362,3 +362,36 @@ def test_generator_state_round_trip():
     assert torch.equal(torch.randn(4, generator=g), torch.randn(4, generator=h))
     with pytest.raises(ValueError, match="generator state has"):
         set_generator_state(h, "AAAA")
+
+
+@pytest.mark.parametrize("cls", [GAN, VAE, DenoisingAutoencoder])
+def test_an_epoch_callback_sees_every_epoch_and_leaves_training_unchanged(digits, cls):
+    from mlatlas.generative.base import SampleSnapshots
+
+    X = digits[1] if cls is not VAE else digits[0]
+    seen = []
+
+    def callback(model, epoch):
+        seen.append((epoch, len(model.history_)))
+        # evaluating in the callback (the moving average's weights, eval mode, own generators)
+        if hasattr(model, "sample"):
+            model.sample(4, random_state=epoch)
+        else:
+            model.reconstruct(X[:4])
+
+    watched = tiny(cls, epochs=3).fit(X, callback=callback)
+    plain = tiny(cls, epochs=3).fit(X)
+    assert seen == [(1, 1), (2, 2), (3, 3)]  # after each epoch, with its history row
+    assert_same_run(watched, plain)
+    if cls is GAN:
+        snapshots = SampleSnapshots([1, 3], n=5, random_state=2)
+        trained = tiny(cls, epochs=3).fit(X, callback=snapshots)
+        arrays = snapshots.arrays()
+        assert arrays["snapshots.epochs"].tolist() == [1, 3]
+        # the last snapshot is the trained model's sample from the snapshots' noise
+        np.testing.assert_array_equal(arrays["snapshots.images"][1], trained.sample(5, random_state=2))
+
+
+def test_a_callback_must_be_callable():
+    with pytest.raises(TypeError, match="callback must be a function"):
+        Trainer(callback=3)

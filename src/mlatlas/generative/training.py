@@ -32,9 +32,10 @@ and :class:`Trainer` does the rest, the same way for every model:
   the last good checkpoint stays the latest;
 * Ctrl-C finishes the step in progress, saves a checkpoint and says how to resume;
 * after each epoch, an optional ``callback(model, epoch)`` (e.g. samples drawn at a few
-  points of training for a figure).  It sees the model as evaluation would (the moving
-  average's weights, eval mode) and draws its randomness from its own generators, so
-  training with a callback follows the same path as training without.
+  points of training for a figure).  It may evaluate the model as after training (with
+  the moving average's weights where kept; training mode is restored afterwards), and
+  evaluation draws from its own generators, so training with a callback follows the
+  same path as training without, bit for bit.
 
 Randomness
 ----------
