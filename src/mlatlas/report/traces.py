@@ -90,8 +90,11 @@ def build_traces(specs: list[dict], arrays: dict) -> list[dict]:
     """Charts for the page: each ``{"title", "svg", "steps", "xlabel"}`` (see :func:`line_chart`).
 
     A spec is ``{"series": [[array name or glob, label], ...], "x": name or None,
-    "title": label, "xlabel": label, "ylabel": label}``; a glob adds one series per matching
-    array, labelled by its name's last part.
+    "title": label, "xlabel": label, "ylabel": label, "each": bool, "offset": number}``; a
+    glob adds one series per matching array, labelled by the parts its wildcards matched;
+    ``"x"`` may name an array beside each series (``"iteration"`` for ``a.0.loss``:
+    ``a.0.iteration``); ``"each"`` draws one chart per series; ``"offset"`` is added to
+    the x values (for steps counted from 0).
     """
     charts = []
     for spec in specs:
@@ -172,6 +175,9 @@ def _thin(count: int) -> list[int]:
 
 def _image_frames(spec: dict, arrays: dict) -> list[dict] | None:
     stack = arrays.get(spec["images"])
+    shape = tuple(spec.get("shape", ()))
+    if stack is not None and shape and stack.ndim >= 2 and stack.shape[-1] == int(np.prod(shape)):
+        stack = stack.reshape(stack.shape[:-1] + shape)  # flat pixels -> (H, W)
     if stack is None or not _stack(stack, smallest=2):
         return None
     steps = _steps(spec, arrays, stack.shape[0])
@@ -234,7 +240,8 @@ def _scatter_frames(spec: dict, arrays: dict) -> list[dict] | None:
 def build_frames(specs: list[dict], arrays: dict) -> list[dict]:
     """Slider frame sets for the page: each ``{"title", "frames": [{"step", "svg" or "image"}], "step_label"}``.
 
-    Specs: ``{"kind": "images", "images": name of (T, H, W) or (T, N, H, W), "steps": name}``
+    Specs: ``{"kind": "images", "images": name of (T, H, W), (T, N, H, W) or (T, N, C, H, W),
+    "steps": name, "shape": (H, W) for flat pixels}``
     or ``{"kind": "scatter", "points": (n, 2), "labels": (T, n) or "sizes": (T, n),
     "classes": (n,), "steps": (T,), "centres": (steps + 1, k, 2), "background": (T, gy, gx),
     "xs": (gx,), "ys": (gy,)}``; both take a ``"title"`` and a ``"step_label"``.

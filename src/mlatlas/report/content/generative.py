@@ -102,6 +102,10 @@ CONTENT = {
                       r"\Delta W \propto \langle v h^\top \rangle_{\mathrm{data}} - "
                       r"\langle v h^\top \rangle_{\mathrm{model}}"],
         "traces": _HISTORY,
+        "frames": [{"kind": "images", "images": "chain.frames", "shape": [8, 8],
+                    "title": ("Gibbs chains: p(v | h) of each chain, one frame every few Gibbs steps",
+                              "吉布斯链：每条链的 p(v | h)，每隔若干吉布斯步一帧"),
+                    "step_label": ("frame", "帧")}],
     },
     "dbn": {
         "source": "mlatlas/generative/boltzmann/dbn.py",
@@ -117,6 +121,29 @@ CONTENT = {
                         "贪心训练不是联合优化；似然难以评估。")],
         "equations": [r"p(v, h^1, \dots, h^L) = p(h^{L-1}, h^L) \prod_{l=0}^{L-2} p(h^l \mid h^{l+1})"],
         "traces": _HISTORY,
+        "frames": [{"kind": "images", "images": "chain.frames", "shape": [8, 8],
+                    "title": ("Gibbs chains at the top, shown as p(v | h) of each chain",
+                              "顶层的吉布斯链，显示为每条链的 p(v | h)"),
+                    "step_label": ("frame", "帧")}],
+    },
+    "dbn-classifier": {
+        "source": "mlatlas/generative/boltzmann/dbn.py",
+        "what": ("A classifier built on a deep belief network: its RBM layers are pre-trained without labels, "
+                 "then a softmax output is added and the whole network is fine-tuned by back-propagation.",
+                 "建立在深度信念网络上的分类器：先在无标签数据上预训练各层 RBM，再加上 softmax 输出层，"
+                 "用反向传播对整个网络进行微调。"),
+        "when": ("Few labels but many unlabelled samples; to compare pre-training with training from scratch.",
+                 "标签少而无标签样本多时；比较预训练与从零开始训练。"),
+        "strengths": [("Pre-training gives a good start for the fine-tuning.", "预训练为微调提供了良好的起点。")],
+        "weaknesses": [("Two training stages; modern initialisations often make pre-training unnecessary.",
+                        "需要两个训练阶段；现代的初始化方法常常使预训练变得不必要。")],
+        "equations": [r"h^{l} = \sigma(W_l^\top h^{l-1} + c_l), \quad "
+                      r"P(y \mid x) = \operatorname{softmax}(V h^{L} + d)",
+                      r"L = -\frac{1}{n} \sum_i \log P(y_i \mid x_i)"],
+        "traces": [{"series": [["loss.pretrained", ("pre-trained", "预训练")], ["loss.scratch", ("from scratch", "从零训练")]],
+                    "xlabel": ("epoch", "轮次"), "ylabel": ("fine-tuning loss", "微调损失"),
+                    "title": ("fine-tuning: pre-trained against from scratch", "微调：预训练与从零训练的对比")}]
+                  + _HISTORY,
     },
     "bm": {
         "source": "mlatlas/generative/boltzmann/bm.py",
@@ -132,7 +159,11 @@ CONTENT = {
         "equations": [r"E(s) = -\frac{1}{2} s^\top W s - b^\top s, \quad P(s) = \frac{e^{-E(s)}}{Z}",
                       r"\Delta W_{ij} \propto \langle s_i s_j \rangle_{\mathrm{data}} - "
                       r"\langle s_i s_j \rangle_{\mathrm{model}}"],
-        "traces": _HISTORY,
+        "traces": [{"series": [["curve.gibbs", ("Gibbs statistics", "吉布斯统计量")],
+                               ["curve.exact", ("exact gradient", "精确梯度")]],
+                    "xlabel": ("epoch", "轮次"), "ylabel": ("mean log-likelihood", "平均对数似然"),
+                    "title": ("learning with Gibbs statistics and with the exact gradient", "用吉布斯统计量与用精确梯度学习")}]
+                  + _HISTORY,
     },
     "ddpm": {
         "source": "mlatlas/generative/diffusion/ddpm.py",
@@ -154,5 +185,11 @@ CONTENT = {
                       r"{\sqrt{1 - \bar{\alpha}_t}} \varepsilon_\theta(x_t, t)\right)",
                       r"\tilde{\beta}_t = \frac{1 - \bar{\alpha}_{t-1}}{1 - \bar{\alpha}_t} \beta_t"],
         "traces": _HISTORY,
+        "frames": [{"kind": "images", "images": "reverse.images", "steps": "reverse.t",
+                    "title": ("the reverse trajectory: from noise to digits", "反向轨迹：从噪声到数字"),
+                    "step_label": ("t", "t")},
+                   {"kind": "images", "images": "forward.images", "steps": "forward.t",
+                    "title": ("the forward chain: one digit noised over t", "前向链：一个数字随 t 加噪"),
+                    "step_label": ("t", "t")}],
     },
 }
