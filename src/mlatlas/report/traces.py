@@ -34,8 +34,21 @@ HISTORY_WORDS = ("loss", "log_likelihood", "loglik", "objective", "error", "alph
 FRAME_WORDS = ("trajectory", "frames", "filters", "reverse", "chain", "snapshots", "history", "gibbs")
 #: Names of arrays that give the x axis of a trace (epoch, step, ...).
 X_WORDS = ("epoch", "epochs", "iteration", "iterations", "step", "steps", "round", "rounds", "t")
+#: Per-epoch columns that are bookkeeping, not a quantity to follow (left out of globs).
+SKIP_WORDS = ("seconds", "time", "layer")
 
 _MAX_FRAMES = 40
+
+#: Labels of common per-epoch columns (``history.<column>``), in English and Chinese.
+COLUMN_LABELS = {
+    "loss": ("loss", "损失"), "lr": ("learning rate", "学习率"), "kl": ("KL term", "KL 项"),
+    "reconstruction": ("reconstruction loss", "重建损失"), "reconstruction_error": ("reconstruction error", "重建误差"),
+    "pseudo_likelihood": ("pseudo-likelihood", "伪似然"), "log_likelihood": ("log-likelihood", "对数似然"),
+    "loss_d": ("discriminator loss", "判别器损失"), "loss_g": ("generator loss", "生成器损失"),
+    "d_real": ("D(x) on real digits", "真实数字上的 D(x)"), "d_fake": ("D(G(z)) on generated digits", "生成数字上的 D(G(z))"),
+    "correlation_gap": ("correlation gap (data - model)", "相关性差距（数据 − 模型）"),
+    "sparsity": ("sparsity penalty", "稀疏惩罚"), "elbo": ("ELBO", "ELBO"), "grad_norm": ("gradient norm", "梯度范数"),
+}
 
 
 def _pair(value: Any, default: str = "") -> tuple[str, str]:
@@ -74,7 +87,7 @@ def guess_traces(arrays: dict) -> list[dict]:
         prefix, _, last = name.rpartition(".")
         words = set(re.split(r"[_.\-]", name.lower()))
         if _curve(arrays[name]) and (last.lower() in HISTORY_WORDS or words & set(HISTORY_WORDS)):
-            if last.lower() in X_WORDS:
+            if last.lower() in X_WORDS or last.lower() in SKIP_WORDS:
                 continue
             groups.setdefault(prefix, []).append(name)
     specs = []
@@ -106,7 +119,8 @@ def build_traces(specs: list[dict], arrays: dict) -> list[dict]:
             for name in names:
                 y = arrays[name]
                 x_name = spec.get("x")
-                if not _curve(y) or name == x_name or name.rpartition(".")[2] in X_WORDS:
+                last = name.rpartition(".")[2]
+                if not _curve(y) or name == x_name or last in X_WORDS or (last in SKIP_WORDS and name != pattern):
                     continue
                 x = arrays.get(x_name) if x_name else None
                 if x_name and x is None:  # a name relative to the series' own prefix
@@ -116,7 +130,8 @@ def build_traces(specs: list[dict], arrays: dict) -> list[dict]:
                     x = np.arange(1, y.size + 1)
                 else:
                     x = np.asarray(x, dtype=np.float64) + spec.get("offset", 0)
-                shown = _pair(label) if label is not None else _pair(_varying(pattern, name))
+                varying = _varying(pattern, name)
+                shown = _pair(label) if label is not None else COLUMN_LABELS.get(varying, _pair(varying))
                 series.append((shown, x, y.astype(np.float64)))
         groups = [[s] for s in series] if spec.get("each") else ([series] if series else [])
         for group in groups:
