@@ -77,6 +77,24 @@ def test_binarized_split_is_half_and_stratified():
     assert np.abs(np.bincount(y_train) - np.bincount(y_test)).max() <= 1
 
 
+def test_gray_and_binary_splits_hold_the_same_digits():
+    gray = metrics.digits_split(binary=False)
+    binary = metrics.digits_split(binary=True)
+    for a, b in zip(gray[:2], binary[:2]):
+        np.testing.assert_array_equal((a * 16 > 8).astype(np.float32), b)
+        assert a.dtype == np.float32 and 0 <= a.min() and a.max() <= 1
+    for a, b, c in zip(gray[2:], binary[2:], metrics.binarized_digits_split()[2:]):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(b, c)
+
+
+def test_classify_digits_is_the_fid_classifier(cache, digits):
+    X, y = digits
+    labels = metrics.classify_digits(X[:200])
+    assert labels.shape == (200,) and np.mean(labels == y[:200]) > 0.95
+    assert metrics.digits_fid(X[:200], labels=labels).accuracy == 1.0
+
+
 def test_independent_bernoulli_baseline_by_hand():
     X_train, X_test, _, _ = metrics.binarized_digits_split()
     m = (X_train.sum(0) + 1) / (len(X_train) + 2)
