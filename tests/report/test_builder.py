@@ -161,7 +161,9 @@ def test_every_entry_has_prose_in_both_languages(name):
         assert content[field] and all(len(e) > 5 and re.search(r"[\u4e00-\u9fff]", z) for e, z in content[field])
     assert 1 <= len(content["equations"]) <= 4
     for latex in content["equations"]:
-        assert convert(latex).startswith("<math")
+        mathml = convert(latex)
+        # every command was understood: none is left as raw text
+        assert mathml.startswith("<math") and not re.search(r"\\[A-Za-z]", mathml), latex
     assert content["source"].startswith("mlatlas/") and content["source"].endswith(".py")
 
 

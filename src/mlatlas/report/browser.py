@@ -113,6 +113,9 @@ def save_screenshot(driver, url: str, path: str | os.PathLike, *, lang: str | No
     driver.get(url)
     if lang is not None:
         driver.find_element("css selector", f"[data-set-lang='{lang}']").click()
+        # clicking scrolled the button into view: back to the section the URL names
+        driver.execute_script("var id = location.hash.slice(1); var el = id && document.getElementById(id);"
+                              "if (el) { el.scrollIntoView(); }")
     image = Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("RGB")
     # a palette of max_colours keeps the README's screenshots small
     image = image.quantize(colors=max_colours, method=Image.Quantize.MEDIANCUT)
@@ -126,19 +129,24 @@ def main(argv=None) -> int:
                                      description="Screenshot a built report's index and one algorithm page.")
     parser.add_argument("index", help="the report's index.html")
     parser.add_argument("--screenshots", required=True, metavar="DIR", help="where the PNG files go")
-    parser.add_argument("--page", default="kmeans", help="the algorithm page to screenshot (default: kmeans)")
+    parser.add_argument("--page", default="kmeans", help="the algorithm page to screenshot, NAME or NAME#SECTION "
+                        "(default: kmeans)")
     parser.add_argument("--lang", choices=("en", "zh"), default="en")
+    parser.add_argument("--width", type=int, default=1200, help="window width in pixels (default: 1200)")
+    parser.add_argument("--height", type=int, default=900, help="window height in pixels (default: 900)")
     args = parser.parse_args(argv)
     try:
-        driver = open_browser(1200, 900)
+        driver = open_browser(args.width, args.height)
     except BrowserMissing as exc:
         print(f"mlatlas: error: {exc}", file=sys.stderr)
         return 2
     try:
         index = Path(args.index)
+        page = file_url(index.parent / "algorithms" / f"{args.page.partition('#')[0]}.html")
+        anchor = args.page.partition("#")[2]
         written = [save_screenshot(driver, file_url(index), Path(args.screenshots) / "report-index.png",
                                    lang=args.lang),
-                   save_screenshot(driver, file_url(index.parent / "algorithms" / f"{args.page}.html"),
+                   save_screenshot(driver, page + (f"#{anchor}" if anchor else ""),
                                    Path(args.screenshots) / "report-page.png", lang=args.lang)]
     finally:
         driver.quit()

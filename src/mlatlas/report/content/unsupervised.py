@@ -17,7 +17,7 @@ CONTENT = {
                         "必须指定 k；结果依赖初始化（因此要多次初始化）。"),
                        ("Assumes spherical clusters; sensitive to scale and outliers.", "假设簇是球形的；对尺度和离群点敏感。")],
         "equations": [r"J = \sum_{i=1}^{n} \min_j \lVert x_i - \mu_j \rVert^2",
-                      r"c_i = \arg\min_j \lVert x_i - \mu_j \rVert^2",
+                      r"c_i = \mathrm{arg\,min}_j \lVert x_i - \mu_j \rVert^2",
                       r"\mu_j = \frac{1}{|C_j|} \sum_{i \in C_j} x_i"],
         # lloyd.steps counts from 0; the figures (and the page) count iterations from 1
         "traces": [{"series": [["lloyd.inertia", ("inertia", "惯性")]], "x": "lloyd.steps", "offset": 1,
@@ -87,7 +87,7 @@ CONTENT = {
                        "大样本下相合且有效；同时得到标准误。")],
         "weaknesses": [("Biased in small samples (the normal variance divides by n).", "小样本下有偏（正态方差除以 n）。"),
                        ("Only as good as the assumed family.", "好坏取决于所假设的分布族。")],
-        "equations": [r"\hat{\theta} = \arg\max_\theta \sum_{i=1}^{n} \log p(x_i \mid \theta)",
+        "equations": [r"\hat{\theta} = \mathrm{arg\,max}_\theta \sum_{i=1}^{n} \log p(x_i \mid \theta)",
                       r"\hat{\mu} = \bar{x}, \quad \hat{\sigma}^2 = \frac{1}{n} \sum_i (x_i - \bar{x})^2",
                       r"\mathrm{se}(\hat{\theta}) \approx \sqrt{\operatorname{diag}(-\nabla^2 \ell(\hat{\theta}))^{-1}}"],
     },
