@@ -203,6 +203,9 @@ def test_png_and_ticks():
         png_bytes(pixels.astype(float))
     grid = image_grid(np.stack([np.eye(2), np.zeros((2, 2))]), scale=2, gap=1)
     assert grid.shape == (6, 11) and grid[1, 1] == 255 and grid[1, 3] == 0 and grid[1, 6] == 128
+    # digits in [0, 1] as ink on paper: 1 is black, 0 white, values outside clipped
+    ink = image_grid(np.array([[[1.0, 0.0], [0.5, 7.0]]]), scale=1, gap=0, value_range=(0, 1))
+    assert ink.tolist() == [[0, 255], [128, 0]]
     assert nice_ticks(0.0, 1.0) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
     assert nice_ticks(0.0, 1e4) == [0.0, 2000.0, 4000.0, 6000.0, 8000.0, 10000.0]
     assert nice_ticks(-3.0, 1e4) == [0.0, 5000.0, 10000.0]

@@ -59,11 +59,15 @@ def png_bytes(pixels: np.ndarray) -> bytes:
             + chunk(b"IEND", b""))
 
 
-def image_grid(images: np.ndarray, scale: int = 4, columns: int | None = None, gap: int = 1) -> np.ndarray:
-    """Tile ``(N, H, W)`` images into one grey uint8 image, each scaled to its own [min, max].
+def image_grid(images: np.ndarray, scale: int = 4, columns: int | None = None, gap: int = 1,
+               value_range: tuple[float, float] | None = None) -> np.ndarray:
+    """Tile ``(N, H, W)`` images into one grey uint8 image.
 
-    A constant image is drawn mid-grey.  ``scale`` repeats each pixel (nearest neighbour),
-    ``gap`` pixels of white separate the tiles.
+    With ``value_range = (low, high)`` every image is clipped to it and drawn as ink on
+    paper (``high`` black, ``low`` white, as the digits' figures are); without it each
+    image is scaled to its own [min, max] (dark = low; a constant image is mid-grey).
+    ``scale`` repeats each pixel (nearest neighbour), ``gap`` pixels of white separate
+    the tiles.
     """
     images = np.asarray(images, dtype=np.float64)
     if images.ndim == 2:
@@ -74,9 +78,14 @@ def image_grid(images: np.ndarray, scale: int = 4, columns: int | None = None, g
     out = np.full((rows * (h * scale + gap) + gap, columns * (w * scale + gap) + gap), 255, dtype=np.uint8)
     for k in range(n):
         tile = np.nan_to_num(images[k], nan=0.0, posinf=0.0, neginf=0.0)
-        low, high = float(tile.min()), float(tile.max())
-        # x -> 255 (x - min) / (max - min), dark = low
-        grey = np.full(tile.shape, 128.0) if high <= low else 255.0 * (tile - low) / (high - low)
+        if value_range is not None:
+            low, high = value_range
+            # ink: x -> 255 (high - clip(x)) / (high - low), so high is black
+            grey = 255.0 * (high - np.clip(tile, low, high)) / (high - low)
+        else:
+            low, high = float(tile.min()), float(tile.max())
+            # x -> 255 (x - min) / (max - min), dark = low
+            grey = np.full(tile.shape, 128.0) if high <= low else 255.0 * (tile - low) / (high - low)
         grey = np.kron(np.round(grey), np.ones((scale, scale))).astype(np.uint8)
         r, c = divmod(k, columns)
         top, left = gap + r * (h * scale + gap), gap + c * (w * scale + gap)
@@ -136,8 +145,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 class _Axes:
     """Data-to-pixel maps of one chart panel."""
 
-    def __init__(self, width: int, height: int, x_range: tuple[float, float], y_range: tuple[float, float]):
-        self.width, self.height = width, height
+    def __init__(self, width: int, height: int, x_range: tuple[float, float], y_range: tuple[float, float],
+                 integer_x: bool = False):
+        self.width, self.height, self.integer_x = width, height, integer_x
         self.left, self.right = _MARGIN[0], width - _MARGIN[1]
         self.top, self.bottom = _MARGIN[2], height - _MARGIN[3]
         self.x0, self.x1 = _padded(*x_range)
@@ -153,7 +163,10 @@ class _Axes:
         """The box, ticks with their labels and both axis labels."""
         out = [f'<rect class="plot-area" x="{self.left}" y="{self.top}" width="{self.right - self.left}" '
                f'height="{self.bottom - self.top}" fill="#fff" stroke="#888"/>']
-        for t in nice_ticks(self.x0, self.x1):
+        ticks = nice_ticks(self.x0, self.x1)
+        if self.integer_x:  # counts (epochs, iterations): whole numbers only
+            ticks = [t for t in ticks if float(t).is_integer()] or ticks
+        for t in ticks:
             x = self.px(t)
             out.append(f'<line x1="{x:.1f}" y1="{self.bottom}" x2="{x:.1f}" y2="{self.bottom + 4}" stroke="#888"/>')
             out.append(f'<text x="{x:.1f}" y="{self.bottom + 16}" text-anchor="middle" font-size="11">'
@@ -220,7 +233,8 @@ def line_chart(series: Sequence[tuple[Sequence[str], np.ndarray, np.ndarray]], x
     ys = np.concatenate([y[np.isfinite(y)] for _, _, y in thinned]) if thinned else np.zeros(0)
     xs = xs[np.isfinite(xs)]
     axes = _Axes(width, height, (float(xs.min()), float(xs.max())) if xs.size else (0.0, 1.0),
-                 (float(ys.min()), float(ys.max())) if ys.size else (0.0, 1.0))
+                 (float(ys.min()), float(ys.max())) if ys.size else (0.0, 1.0),
+                 integer_x=bool(xs.size) and bool(np.all(xs == np.round(xs))))
     body = axes.frame(xlabel, ylabel)
     for k, (label, x, y) in enumerate(thinned):
         colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]

@@ -196,14 +196,17 @@ def _image_frames(spec: dict, arrays: dict) -> list[dict] | None:
     if stack is None or not _stack(stack, smallest=2):
         return None
     steps = _steps(spec, arrays, stack.shape[0])
+    value_range = tuple(spec["range"]) if "range" in spec else None
     frames = []
     for i in _thin(stack.shape[0]):
         images = stack[i] if stack.ndim >= 4 else stack[i][None]
         if images.ndim == 4:  # (N, C, H, W): the mean over channels
             images = images.mean(axis=1)
         images = images[:64]
-        scale = max(1, min(6, 48 // images.shape[-1]))
-        frames.append({"step": steps[i], "image": _data_uri(image_grid(images, scale=scale))})
+        scale = max(1, min(8, 64 // images.shape[-1]))
+        columns = len(images) if len(images) <= 12 else None
+        frames.append({"step": steps[i], "image": _data_uri(image_grid(images, scale=scale, columns=columns, gap=2,
+                                                                       value_range=value_range))})
     return frames
 
 
@@ -256,7 +259,8 @@ def build_frames(specs: list[dict], arrays: dict) -> list[dict]:
     """Slider frame sets for the page: each ``{"title", "frames": [{"step", "svg" or "image"}], "step_label"}``.
 
     Specs: ``{"kind": "images", "images": name of (T, H, W), (T, N, H, W) or (T, N, C, H, W),
-    "steps": name, "shape": (H, W) for flat pixels}``
+    "steps": name, "shape": (H, W) for flat pixels, "range": (low, high) to draw them as ink on
+    paper}``
     or ``{"kind": "scatter", "points": (n, 2), "labels": (T, n) or "sizes": (T, n),
     "classes": (n,), "steps": (T,), "centres": (steps + 1, k, 2), "background": (T, gy, gx),
     "xs": (gx,), "ys": (gy,)}``; both take a ``"title"`` and a ``"step_label"``.
