@@ -86,6 +86,28 @@ def _log_bernoulli(x: np.ndarray, logits: np.ndarray) -> np.ndarray:
     return (x * logits).sum(axis=-1) - softplus(logits).sum(axis=-1)
 
 
+def _sigmoid_network(coefs, intercepts, dropout: float, rng):
+    """Linear, Sigmoid, [Dropout,] ..., Linear whose weights are views of ``coefs`` / ``intercepts``.
+
+    ``coefs[l]`` has shape (n_in, n_out); the Linear weight is its transpose as a view,
+    so the optimizer's in-place steps update ``coefs_`` itself.
+    """
+    from ...nn.layers import Dropout, Linear, Sigmoid
+    from ...nn.module import Sequential
+
+    modules = []
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        linear = Linear(W.shape[0], W.shape[1], dtype=W.dtype, random_state=0)
+        linear.weight.data = W.T  # (n_out, n_in) view of coefs[i]
+        linear.bias.data = b
+        modules.append(linear)
+        if i < len(coefs) - 1:
+            modules.append(Sigmoid())
+            if dropout > 0:
+                modules.append(Dropout(dropout, random_state=rng))
+    return Sequential(*modules)
+
+
 class DBN(TransformerMixin, BaseEstimator):
     """A deep belief network trained greedily, one :class:`RBM` per hidden layer.
 
@@ -220,10 +242,10 @@ class DBN(TransformerMixin, BaseEstimator):
         # log (1/K) sum_k w_k per sample
         return logsumexp(log_w.reshape(n, n_samples), axis=1) - np.log(n_samples)
 
-    def record_arrays(self, X_test: Any = None, y_test: Any = None) -> dict:
-        """What a run record of a training keeps for figures: first-layer filters and samples."""
+    def record_arrays(self, X_test: Any = None, y_test: Any = None, random_state: Any = 0) -> dict:
+        """What a run record keeps for the figures: first-layer ``filters`` and 32 ``samples``."""
         check_is_fitted(self, "rbms_")
-        return {"filters": self.rbms_[0].components_.copy(), "samples": self.sample(32, random_state=0)}
+        return {"filters": self.rbms_[0].components_.copy(), "samples": self.sample(32, random_state=random_state)}
 
     @property
     def _n_features_out(self) -> int:
@@ -237,9 +259,10 @@ class DBN(TransformerMixin, BaseEstimator):
 class DBNClassifier(ClassifierMixin, BaseEstimator):
     """A sigmoid network pretrained as a DBN, then fine-tuned by back-propagation (``mlatlas.nn``).
 
-    Each feature is first scaled to [0, 1] by its training range,
-    x' = clip((x - min) / (max - min), 0, 1), so that the pretraining RBMs read it as
-    the probability of a pixel being on (the digits divided by 16 barely change).
+    The inputs are first scaled to [0, 1] by the training data's overall range,
+    x' = clip((x - min) / (max - min), 0, 1) (one min and max for all features, so
+    data already spanning [0, 1], as the digits divided by 16, are unchanged), and the
+    pretraining RBMs read them as the probabilities of the pixels being on.
 
     Parameters
     ----------
@@ -255,13 +278,15 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
     max_epochs : int, default=60
     weight_decay : float, default=1e-4
         L2 penalty alpha / (2 |B|) sum ||W||^2 on the weights, as scikit-learn's MLP.
+    dropout : float in [0, 1), default=0.0
+        Dropout on every hidden layer's output during fine-tuning (none at prediction).
     random_state : None, int or Generator
     verbose : bool, default=False
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    data_min_, data_range_ : ndarray of shape (n_features,)
+    data_min_, data_range_ : float
         The scaling to [0, 1].
     dbn_ : DBN or None
         The pretrained stack (None without pretraining).
@@ -285,7 +310,8 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, hidden_layer_sizes: Any = (256, 256), pretrain: bool = True, rbm_learning_rate: float = 0.05,
                  rbm_batch_size: int = 10, rbm_n_iter: int = 50, rbm_weight_decay: float = 1e-3,
                  learning_rate: float = 1e-3, batch_size: int = 32, max_epochs: int = 60,
-                 weight_decay: float = 1e-4, random_state: Any = None, verbose: bool = False):
+                 weight_decay: float = 1e-4, dropout: float = 0.0, random_state: Any = None,
+                 verbose: bool = False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.pretrain = pretrain
         self.rbm_learning_rate = rbm_learning_rate
@@ -296,6 +322,7 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.weight_decay = weight_decay
+        self.dropout = dropout
         self.random_state = random_state
         self.verbose = verbose
 
@@ -310,16 +337,15 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
         check_scalar_param(self.batch_size, "batch_size", kind=numbers.Integral, low=1)
         check_scalar_param(self.max_epochs, "max_epochs", kind=numbers.Integral, low=1)
         check_scalar_param(self.weight_decay, "weight_decay", low=0)
+        check_scalar_param(self.dropout, "dropout", low=0, high=1, high_inclusive=False)
         check_bool(self.verbose, "verbose")
         return sizes
 
     def _network(self):
-        from ...nn.mlp import network_from_weights
-
+        """The network on ``coefs_`` (evaluation mode: no dropout); rebuilt after loading or copying."""
         net = self.__dict__.get("_net")
-        # rebuilt after loading or copying, when the network no longer shares coefs_' memory
         if net is None or not np.may_share_memory(net[0].weight.data, self.coefs_[0]):
-            net = network_from_weights(self.coefs_, self.intercepts_, "sigmoid")
+            net = _sigmoid_network(self.coefs_, self.intercepts_, 0.0, None)
             self._net = net
         return net
 
@@ -328,17 +354,16 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
         from tqdm.auto import tqdm
 
         from ...nn.losses import CrossEntropyLoss
-        from ...nn.mlp import network_from_weights
         from ...nn.optim import Adam
 
         sizes = self._check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         self.classes_, Y = np.unique(y, return_inverse=True)
-        # x' = clip((x - min) / (max - min), 0, 1) per feature, from the training data
-        self.data_min_ = X.min(axis=0)
-        span = X.max(axis=0) - self.data_min_
-        self.data_range_ = np.where(span > 0, span, 1.0)
+        # x' = clip((x - min) / (max - min), 0, 1) with the training data's overall min and max
+        self.data_min_ = float(X.min())
+        span = float(X.max()) - self.data_min_
+        self.data_range_ = span if span > 0 else 1.0
         X = self._scale(X)
         if len(self.classes_) < 2:
             raise ValueError(f"DBNClassifier needs samples of at least 2 classes; got 1 class ({self.classes_[0]!r}).")
@@ -359,8 +384,8 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
                 # the RBM's p(h | v) = sigmoid(v W^T + c) is the layer sigmoid(v coefs + intercepts)
                 self.coefs_[layer][...] = rbm.components_.T
                 self.intercepts_[layer][...] = rbm.intercept_hidden_
-        net = network_from_weights(self.coefs_, self.intercepts_, "sigmoid")
-        self._net = net
+        net = _sigmoid_network(self.coefs_, self.intercepts_, float(self.dropout), rng)
+        net.train()
         weights = [m.weight for m in net if hasattr(m, "weight")]
         params = [p for m in net if hasattr(m, "weight") for p in (m.weight, m.bias)]
         optimizer = Adam(params, lr=float(self.learning_rate))
@@ -390,6 +415,8 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
                     total += loss * len(rows)
                 self.n_iter_ += 1
                 self.history_.record(epoch=self.n_iter_, loss=total / n, seconds=time.perf_counter() - start)
+        # predictions use the same weights without dropout
+        self._net = _sigmoid_network(self.coefs_, self.intercepts_, 0.0, None)
         return self
 
     def _scale(self, X: np.ndarray) -> np.ndarray:

@@ -417,11 +417,14 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             log_Z = self.log_partition(method, **ais_options)[0]
         return -free_energy(X, self.components_, self.intercept_visible_, self.intercept_hidden_) - log_Z
 
-    def record_arrays(self, X_test: Any = None, y_test: Any = None) -> dict:
-        """What a run record of a training keeps for figures: the filters and a few chains."""
+    def record_arrays(self, X_test: Any = None, y_test: Any = None, random_state: Any = 0) -> dict:
+        """What a run record keeps for the figures: ``filters`` (W), ``chain.frames`` (p(v | h) of 8
+        Gibbs chains every ``chain.every`` = 20 steps, 200 steps) and 32 ``samples``."""
         check_is_fitted(self, "components_")
-        _, frames = self.gibbs_chain(8, 200, record_every=20, random_state=0)
-        return {"filters": self.components_.copy(), "chain_frames": frames}
+        every = 20
+        _, frames = self.gibbs_chain(8, 10 * every, record_every=every, random_state=random_state)
+        return {"filters": self.components_.copy(), "chain.frames": frames, "chain.every": np.array(every),
+                "samples": self.sample(32, random_state=random_state)}
 
     @property
     def _n_features_out(self) -> int:
