@@ -59,7 +59,8 @@ def test_same_records_give_the_same_bytes(tmp_path):
     assert first.endswith("index.html") and a.keys() == b.keys()
     assert [name for name in a if a[name] != b[name]] == []
     # the figures are copied byte for byte, with a thumbnail for the card
-    assert a["algorithms/kmeans/kmeans-iterations.zh.png"] == (runs / "kmeans" / "kmeans-iterations.zh.png").read_bytes()
+    copied = a["algorithms/kmeans/kmeans-iterations.zh.png"]
+    assert copied == (runs / "kmeans" / "kmeans-iterations.zh.png").read_bytes()
     assert "algorithms/kmeans/thumbnail.png" in a
     # nothing in the pages records when or where they were built
     index = a["index.html"].decode()
@@ -174,7 +175,8 @@ def test_registered_entries_link_to_existing_source_files():
 
 def test_traces_and_frames_from_specs_and_guesses():
     arrays = {"history.epoch": np.arange(1, 6), "history.loss": np.linspace(2, 1, 5),
-              "history.kl": np.linspace(0.1, 0.5, 5), "samples.trajectory": np.random.default_rng(0).random((4, 3, 8, 8)),
+              "history.kl": np.linspace(0.1, 0.5, 5),
+              "samples.trajectory": np.random.default_rng(0).random((4, 3, 8, 8)),
               "grid.xs": np.linspace(0, 1, 50)}
     specs = guess_traces(arrays)
     assert specs == [{"series": [["history.kl", "kl"], ["history.loss", "loss"]], "x": "history.epoch",

@@ -24,9 +24,9 @@ CONTENT = {
                     "xlabel": ("iteration", "迭代"), "ylabel": ("inertia J", "惯性 J"),
                     "title": ("inertia at the iterations shown", "所示各次迭代的惯性")}],
         "frames": [{"kind": "scatter", "points": "lloyd.X", "labels": "lloyd.labels", "steps": "lloyd.steps",
-                    "offset": 1, "legend": ("cluster {n}", "簇 {n}"), "centres": "lloyd.trail", "title": ("assign, then move the centres (crosses: centres, "
-                                                        "lines: their trails)",
-                                                        "先分配，再移动中心（叉：中心，线：它们的轨迹）"),
+                    "offset": 1, "legend": ("cluster {n}", "簇 {n}"), "centres": "lloyd.trail",
+                    "title": ("assign, then move the centres (crosses: centres, lines: their trails)",
+                              "先分配，再移动中心（叉：中心，线：它们的轨迹）"),
                     "step_label": ("iteration", "迭代")}],
     },
     "gmm": {
@@ -89,6 +89,7 @@ CONTENT = {
                        ("Only as good as the assumed family.", "好坏取决于所假设的分布族。")],
         "equations": [r"\hat{\theta} = \mathrm{arg\,max}_\theta \sum_{i=1}^{n} \log p(x_i \mid \theta)",
                       r"\hat{\mu} = \bar{x}, \quad \hat{\sigma}^2 = \frac{1}{n} \sum_i (x_i - \bar{x})^2",
-                      r"\mathrm{se}(\hat{\theta}) \approx \sqrt{\operatorname{diag}(-\nabla^2 \ell(\hat{\theta}))^{-1}}"],
+                      r"\mathrm{se}(\hat{\theta}) \approx "
+                      r"\sqrt{\operatorname{diag}(-\nabla^2 \ell(\hat{\theta}))^{-1}}"],
     },
 }
