@@ -188,6 +188,9 @@ def test_traces_and_frames_from_specs_and_guesses():
     frames = build_frames(guess_frames(arrays), arrays)
     assert len(frames) == 1 and len(frames[0]["frames"]) == 4
     assert all(f["image"].startswith("data:image/png;base64,") for f in frames[0]["frames"])
+    # a column never filled in (all NaN) draws no empty chart
+    assert build_traces([{"series": [["history.*", None]], "each": True}],
+                        {**arrays, "history.loss": np.full(5, np.nan)})[0]["title"] == ("KL term", "KL 项")
     # a spec naming arrays the record lacks draws nothing instead of failing
     assert build_traces([{"series": [["missing.loss", "x"]]}], arrays) == []
     assert build_frames([{"kind": "scatter", "points": "missing.X", "labels": "missing.y"}], arrays) == []

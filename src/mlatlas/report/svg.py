@@ -254,13 +254,15 @@ def line_chart(series: Sequence[tuple[Sequence[str], np.ndarray, np.ndarray]], x
             else:
                 body.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.8" '
                             f'points="{" ".join(points)}"/>')
-    if len(thinned) > 1:
+    full_width = width
+    if len(thinned) > 1:  # the legend, to the right of the plot
+        full_width = width + 190
         for k, (label, _, _) in enumerate(thinned):
             colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
-            y = axes.top + 14 + 15 * k
-            body.append(f'<line x1="{axes.right - 150}" y1="{y - 4}" x2="{axes.right - 132}" y2="{y - 4}" '
+            y = axes.top + 14 + 16 * k
+            body.append(f'<line x1="{width + 4}" y1="{y - 4}" x2="{width + 22}" y2="{y - 4}" '
                         f'stroke="{colour}" stroke-width="2.5"/>')
-            body.append(bilingual_text(label, axes.right - 126, y, anchor="start", size=11))
+            body.append(bilingual_text(label, width + 28, y, anchor="start", size=11))
     # the slider's cursor: a vertical line and one dot per series, hidden until moved
     body.append(f'<g class="cursor"><line class="cursor-line" x1="0" y1="{axes.top}" x2="0" '
                 f'y2="{axes.bottom}" stroke="#333" stroke-dasharray="3,3"/>'
@@ -281,7 +283,7 @@ def line_chart(series: Sequence[tuple[Sequence[str], np.ndarray, np.ndarray]], x
                 else:
                     entry["values"].append([None, "-"])
             steps.append(entry)
-    return _svg(width, height, body, ylabel[0]), steps
+    return _svg(full_width, height, body, ylabel[0]), steps
 
 
 def scatter_chart(X: np.ndarray, classes: np.ndarray | None = None, *, sizes: np.ndarray | None = None,

@@ -107,7 +107,8 @@ def build_traces(specs: list[dict], arrays: dict) -> list[dict]:
     glob adds one series per matching array, labelled by the parts its wildcards matched;
     ``"x"`` may name an array beside each series (``"iteration"`` for ``a.0.loss``:
     ``a.0.iteration``); ``"each"`` draws one chart per series; ``"offset"`` is added to
-    the x values (for steps counted from 0).
+    the x values (for steps counted from 0); ``"label_format"`` (English, Chinese) labels a
+    glob's series from what its wildcards matched (``("pair {}", "类别对 {}")``).
     """
     charts = []
     for spec in specs:
@@ -122,6 +123,8 @@ def build_traces(specs: list[dict], arrays: dict) -> list[dict]:
                 last = name.rpartition(".")[2]
                 if not _curve(y) or name == x_name or last in X_WORDS or (last in SKIP_WORDS and name != pattern):
                     continue
+                if not np.any(np.isfinite(y.astype(np.float64))):  # a column never filled in (all NaN)
+                    continue
                 x = arrays.get(x_name) if x_name else None
                 if x_name and x is None:  # a name relative to the series' own prefix
                     x = arrays.get(f"{name.rpartition('.')[0]}.{x_name}")
@@ -131,7 +134,15 @@ def build_traces(specs: list[dict], arrays: dict) -> list[dict]:
                 else:
                     x = np.asarray(x, dtype=np.float64) + spec.get("offset", 0)
                 varying = _varying(pattern, name)
-                shown = _pair(label) if label is not None else COLUMN_LABELS.get(varying, _pair(varying))
+                if label is not None:
+                    shown = _pair(label)
+                elif len(names) == 1 and spec.get("ylabel") and not spec.get("each"):
+                    shown = _pair(spec["ylabel"])  # a glob that matched one array: the chart's own label
+                elif spec.get("label_format"):
+                    english, chinese = _pair(spec["label_format"])
+                    shown = (english.format(varying), chinese.format(varying))
+                else:
+                    shown = COLUMN_LABELS.get(varying, _pair(varying))
                 series.append((shown, x, y.astype(np.float64)))
         groups = [[s] for s in series] if spec.get("each") else ([series] if series else [])
         for group in groups:
@@ -203,7 +214,7 @@ def _image_frames(spec: dict, arrays: dict) -> list[dict] | None:
         if images.ndim == 4:  # (N, C, H, W): the mean over channels
             images = images.mean(axis=1)
         images = images[:64]
-        scale = max(1, min(8, 64 // images.shape[-1]))
+        scale = max(1, min(16, 64 // images.shape[-1]))
         columns = len(images) if len(images) <= 12 else None
         frames.append({"step": steps[i], "image": _data_uri(image_grid(images, scale=scale, columns=columns, gap=2,
                                                                        value_range=value_range))})
