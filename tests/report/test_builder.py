@@ -166,6 +166,7 @@ def test_every_entry_has_prose_in_both_languages(name):
         # every command was understood: none is left as raw text
         assert mathml.startswith("<math") and not re.search(r"\\[A-Za-z]", mathml), latex
     assert content["source"].startswith("mlatlas/") and content["source"].endswith(".py")
+    assert re.search(r"[\u4e00-\u9fff]", content["title_zh"] or "")
 
 
 def test_registered_entries_link_to_existing_source_files():

@@ -198,6 +198,13 @@ def _module_source(module: str) -> str | None:
         return None
 
 
+def _title(entry: Any, text: dict | None) -> tuple[str, str] | None:
+    """The entry's one-line title: the registry's (English) and the content's Chinese one."""
+    if entry is None or not entry.title:
+        return None
+    return (entry.title, (text or {}).get("title_zh") or entry.title)
+
+
 def _mathml(latex: str) -> Markup:
     from latex2mathml.converter import convert
 
@@ -212,7 +219,7 @@ def _page(name: str, entry: Any, run: dict | None, from_dir: str, out_dir: str) 
     record = run.get("record") if run else None
     page = {
         "name": name, "family": family, "group": content_module.group_of(name, family),
-        "title": entry.title if entry is not None else "", "references": list(entry.references) if entry else [],
+        "title": _title(entry, text), "references": list(entry.references) if entry else [],
         "dataset": record.dataset if record is not None else (entry.dataset if entry is not None else ""),
         "content": None, "equations": [], "record": None, "figures": [], "traces": [], "frames": [],
         "worked": None, "thumbnail": None, "headline": _headline(record),

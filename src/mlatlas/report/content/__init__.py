@@ -11,6 +11,8 @@ keyed by registry entry name.  An entry's content has
     LaTeX, converted to MathML when the report is built (1 to 4 of them).
 ``source`` : str
     The algorithm's file, relative to ``src/`` (``mlatlas/supervised/boosting.py``).
+``title_zh`` : str
+    The entry's title in Chinese (each module's ``TITLES_ZH``; the registry's is English).
 ``traces``, ``frames`` : list of dict, optional
     Which record arrays are per-iteration curves and slider frames (see
     :mod:`mlatlas.report.traces`); without them the report looks for them by name.
@@ -50,7 +52,7 @@ for _module in (supervised, unsupervised, timeseries, nn, generative):
     for _name, _content in _module.CONTENT.items():
         if _name in CONTENT:
             raise ValueError(f"report content for {_name!r} is defined twice.")
-        CONTENT[_name] = {**_content, "group": _module.GROUP}
+        CONTENT[_name] = {**_content, "group": _module.GROUP, "title_zh": _module.TITLES_ZH.get(_name)}
 
 
 def group_of(name: str, family: str) -> str:

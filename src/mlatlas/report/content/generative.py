@@ -24,8 +24,9 @@ CONTENT = {
     "sparse-ae": {
         "source": "mlatlas/generative/autoencoders.py",
         "what": ("An autoencoder whose code units are pushed to be rarely active, by a KL penalty between "
-                 "their mean activation and a small target rate.",
-                 "一种自编码器：通过对编码单元平均激活与一个小目标激活率之间的 KL 惩罚，使编码单元很少被激活。"),
+                 "their mean activation and a small target rate (or an L1 penalty on the code).",
+                 "一种自编码器：通过对编码单元平均激活与一个小目标激活率之间的 KL 惩罚（或对编码的 L1 惩罚），"
+                 "使编码单元很少被激活。"),
         "when": ("Learning parts-like features with an over-complete code.", "用过完备编码学习类似“部件”的特征。"),
         "strengths": [("Each unit responds to a distinct pattern, even with many units.",
                        "即使单元很多，每个单元也对不同的模式响应。")],
@@ -201,4 +202,18 @@ CONTENT = {
                               "同一噪声在不同无分类器引导权重下的结果"),
                     "step_label": ("guidance weight w", "引导权重 w")}],
     },
+}
+
+#: Chinese titles of the entries (the registry's titles are English).
+TITLES_ZH = {
+    "ae": "自编码器：数字图像的 MLP 编码，由解码器重建",
+    "sparse-ae": "稀疏自编码器：用 KL（或 L1）惩罚保持稀疏的宽编码",
+    "denoising-ae": "去噪自编码器：由损坏的数字重建干净的数字",
+    "vae": "变分自编码器：ELBO、重参数化、IWAE 似然、样本与隐空间图",
+    "gan": "生成对抗网络：非饱和损失，训练过程中的样本",
+    "rbm": "受限玻尔兹曼机：PCD 训练、滤波器、吉布斯链、用 AIS 估计对数似然",
+    "dbn": "深度信念网络：RBM 的贪心堆叠、样本、似然下界",
+    "dbn-classifier": "DBN 分类器：RBM 预训练，再用反向传播微调",
+    "bm": "玻尔兹曼机：钳制与自由的吉布斯统计量，10 个单元上的精确似然",
+    "ddpm": "扩散模型（DDPM）：U-Net 噪声预测器、祖先采样与 DDIM 采样、无分类器引导",
 }

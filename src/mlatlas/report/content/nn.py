@@ -98,3 +98,11 @@ CONTENT = {
                     "step_label": ("stamp", "印记")}],
     },
 }
+
+#: Chinese titles of the entries (the registry's titles are English).
+TITLES_ZH = {
+    "worked-example": "笔记中的两层 ReLU 网络：前向、反向和一步梯度下降，每一个值",
+    "mlp": "多层感知机分类器（NumPy 模块，手写反向传播，Adam）",
+    "mlp-regressor": "多层感知机回归（NumPy 模块，手写反向传播，Adam）",
+    "nn-concepts": "笔记 02 的概念：批大小、学习率调度、归一化的维度、转置卷积、上采样（与 PyTorch 对照）",
+}

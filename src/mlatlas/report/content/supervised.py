@@ -227,3 +227,18 @@ CONTENT = {
                     "title": ("largest KKT violation, per class pair", "最大 KKT 违反量，按类别对")}],
     },
 }
+
+#: Chinese titles of the entries (the registry's titles are English).
+TITLES_ZH = {
+    "linear-regression": "最小二乘 y = b0 + b1 x1 + … + bn xn（闭式解或梯度下降）",
+    "logistic-regression": "L2 正则化的逻辑回归，sigmoid 或 softmax（L-BFGS、牛顿法、梯度下降）",
+    "knn-classifier": "k 近邻分类器（精确的暴力搜索，多数投票或距离加权投票）",
+    "knn-regressor": "k 近邻回归（近邻目标的均值或距离加权均值）",
+    "decision-tree": "CART 分类树（基尼或熵），与 scikit-learn 逐节点比较",
+    "decision-tree-regressor": "CART 回归树（平方误差），与 scikit-learn 逐节点比较",
+    "id3": "ID3：按信息增益多路切分的类别决策树",
+    "random-forest": "随机森林分类器：自助采样 + 随机特征，软投票，袋外得分",
+    "random-forest-regressor": "随机森林回归：自助采样平均的回归树，袋外 R^2",
+    "adaboost": "以决策树桩为基学习器的 AdaBoost（SAMME）：加权误差、投票权重、重新加权",
+    "svm": "支持向量分类器：二阶工作集选择的 SMO、核函数、硬间隔与软间隔",
+}

@@ -24,3 +24,8 @@ CONTENT = {
                       r"\hat{y}_{t+h} = c + \sum_{i=1}^{p} \varphi_i \hat{y}_{t+h-i}"],
     },
 }
+
+#: Chinese titles of the entries (the registry's titles are English).
+TITLES_ZH = {
+    "ar": "用最小二乘（或 Yule-Walker）拟合的自回归模型 AR(p)，并给出预测",
+}

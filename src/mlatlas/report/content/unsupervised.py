@@ -58,9 +58,9 @@ CONTENT = {
     "sparse-coding": {
         "source": "mlatlas/unsupervised/sparse_coding.py",
         "what": ("Dictionary learning: writes each sample as a sparse combination of learned atoms, "
-                 "alternating lasso codes (FISTA) and a least-squares update of the dictionary.",
+                 "alternating lasso codes (FISTA) and a block-coordinate update of the atoms.",
                  "字典学习：把每个样本写成少数几个学到的原子的组合，交替进行 lasso 编码（FISTA）"
-                 "和字典的最小二乘更新。"),
+                 "和对原子的块坐标更新。"),
         "when": ("Finding parts-based features of images or signals, denoising, compression.",
                  "寻找图像或信号中基于部件的特征、去噪、压缩。"),
         "strengths": [("Interpretable atoms; sparse codes are cheap to store.", "原子可解释；稀疏编码存储成本低。")],
@@ -92,4 +92,12 @@ CONTENT = {
                       r"\mathrm{se}(\hat{\theta}) \approx "
                       r"\sqrt{\operatorname{diag}(-\nabla^2 \ell(\hat{\theta}))^{-1}}"],
     },
+}
+
+#: Chinese titles of the entries (the registry's titles are English).
+TITLES_ZH = {
+    "kmeans": "k-means 聚类（Lloyd 算法，k-means++ 或随机初始化）",
+    "gmm": "用 EM 拟合的高斯混合模型（full、tied、diag 或 spherical 协方差）",
+    "sparse-coding": "字典学习：用 ISTA/FISTA 求 lasso 编码，用块坐标下降更新原子",
+    "mle": "极大似然估计，标准误来自观测信息矩阵",
 }
