@@ -255,3 +255,20 @@ def test_demo_ends_by_building_the_report(tmp_path, capsys):
     page = (tmp_path / "report" / "algorithms" / "mle.html").read_text(encoding="utf-8")
     assert 'id="run"' in page and "Not run yet" not in page
     assert "Not run yet" in (tmp_path / "report" / "algorithms" / "kmeans.html").read_text(encoding="utf-8")
+
+
+def test_a_run_of_an_unregistered_entry_or_without_figures_still_gets_a_page(tmp_path):
+    runs = tmp_path / "runs"
+    record = RunRecord(entry="my-own-model", dataset="mine", seed=0, params={},
+                       rows=[ModelRow("mlatlas", {"score": 1.0}, 0.1, None)], primary_metric="score")
+    record.save(runs / "mine")
+    RunRecord(entry="gmm", dataset="blobs", seed=0, params={}, rows=[ModelRow("mlatlas", {"bic": 3.0})],
+              primary_metric="bic").save(runs / "gmm")
+    build_report(runs, tmp_path / "site")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    other = index[index.index('id="group-other"'):]
+    assert 'href="algorithms/my-own-model.html"' in other
+    page = (tmp_path / "site" / "algorithms" / "my-own-model.html").read_text(encoding="utf-8")
+    assert "No description has been written" in page and 'id="run"' in page and "Not run yet" not in page
+    card = index[index.index('id="card-gmm"'):]
+    assert "run without figures" in card[: card.index("</a>")]

@@ -40,6 +40,7 @@ UI = {
     "not_run": ("Not run yet", "尚未运行"),
     "not_run_note": ("This report has no run of this algorithm. Run it, then rebuild the report:",
                      "本报告中没有这个算法的运行结果。先运行它，再重新生成报告："),
+    "no_figures": ("run without figures", "运行时未作图"),
     "failed": ("The last run failed", "上次运行失败"),
     "unreadable": ("The run's record could not be read", "无法读取这次运行的记录"),
     "no_content": ("No description has been written for this entry yet.", "这个条目还没有说明文字。"),
