@@ -272,3 +272,14 @@ def test_a_run_of_an_unregistered_entry_or_without_figures_still_gets_a_page(tmp
     assert "No description has been written" in page and 'id="run"' in page and "Not run yet" not in page
     card = index[index.index('id="card-gmm"'):]
     assert "run without figures" in card[: card.index("</a>")]
+
+
+def test_a_damaged_figure_costs_the_card_its_thumbnail_only(tmp_path):
+    runs = tmp_path / "runs"
+    record = _kmeans_record(runs / "kmeans")
+    (runs / "kmeans" / record.figures[0]).write_bytes(b"not a png")
+    with pytest.warns(UserWarning, match="no thumbnail"):
+        build_report(runs, tmp_path / "site")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    card = index[index.index('id="card-kmeans"'):]
+    assert "thumbnail.png" not in card[: card.index("</a>")] and "adjusted_rand" in card

@@ -24,6 +24,7 @@ import math
 import os
 import shutil
 import sys
+import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -169,13 +170,19 @@ def _figures(record: RunRecord, folder: str, target: str, name: str) -> list[dic
     return pairs
 
 
-def _thumbnail(source: str, target: str) -> None:
+def _thumbnail(source: str, target: str) -> bool:
+    """Write a small copy of the figure ``source``; False when it is not a readable image."""
     from PIL import Image
 
-    with Image.open(source) as image:
-        image = image.convert("RGB")
-        image.thumbnail(_THUMBNAIL)
-        image.save(target, format="PNG", compress_level=9)
+    try:
+        with Image.open(source) as image:
+            image = image.convert("RGB")
+            image.thumbnail(_THUMBNAIL)
+    except (OSError, ValueError) as exc:  # a damaged figure: the card goes without a thumbnail
+        warnings.warn(f"{source}: no thumbnail ({exc}).", stacklevel=2)
+        return False
+    image.save(target, format="PNG", compress_level=9)
+    return True
 
 
 def _source_page(path: str | None) -> dict | None:
@@ -245,8 +252,8 @@ def _page(name: str, entry: Any, run: dict | None, from_dir: str, out_dir: str) 
     page["figures"] = _figures(record, run["folder"], os.path.join(out_dir, "algorithms", name), name)
     if page["figures"]:
         first = os.path.join(run["folder"], page["figures"][0]["en"].split("/", 1)[1])
-        _thumbnail(first, os.path.join(out_dir, "algorithms", name, "thumbnail.png"))
-        page["thumbnail"] = f"{name}/thumbnail.png"
+        if _thumbnail(first, os.path.join(out_dir, "algorithms", name, "thumbnail.png")):
+            page["thumbnail"] = f"{name}/thumbnail.png"
     if text and text.get("worked_example"):
         page["worked"] = _worked_table(record)
     page["record"] = {
