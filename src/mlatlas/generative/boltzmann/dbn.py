@@ -271,14 +271,15 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
         Start the hidden layers from a greedily trained :class:`DBN` (False: Glorot
         initialisation, the same network trained from scratch).
     rbm_learning_rate, rbm_batch_size, rbm_n_iter, rbm_weight_decay
-        The pretraining RBMs' settings (PCD-1, momentum 0.5, linear learning-rate decay).
-    learning_rate : float, default=1e-3
+        The pretraining RBMs' settings (defaults 0.05, 10, 50, 1e-3; PCD-1, momentum 0.5, linear
+        learning-rate decay).
+    learning_rate : float, default=1e-2
         Adam's step size for fine-tuning.
     batch_size : int, default=32
-    max_epochs : int, default=60
+    max_epochs : int, default=200
     weight_decay : float, default=1e-4
         L2 penalty alpha / (2 |B|) sum ||W||^2 on the weights, as scikit-learn's MLP.
-    dropout : float in [0, 1), default=0.0
+    dropout : float in [0, 1), default=0.5
         Dropout on every hidden layer's output during fine-tuning (none at prediction).
     random_state : None, int or Generator
     verbose : bool, default=False
@@ -309,8 +310,8 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, hidden_layer_sizes: Any = (256, 256), pretrain: bool = True, rbm_learning_rate: float = 0.05,
                  rbm_batch_size: int = 10, rbm_n_iter: int = 50, rbm_weight_decay: float = 1e-3,
-                 learning_rate: float = 1e-3, batch_size: int = 32, max_epochs: int = 60,
-                 weight_decay: float = 1e-4, dropout: float = 0.0, random_state: Any = None,
+                 learning_rate: float = 1e-2, batch_size: int = 32, max_epochs: int = 200,
+                 weight_decay: float = 1e-4, dropout: float = 0.5, random_state: Any = None,
                  verbose: bool = False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.pretrain = pretrain
