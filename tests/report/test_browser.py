@@ -32,6 +32,7 @@ def test_the_report_in_a_headless_browser(tmp_path):
     site = build_report(tmp_path, tmp_path / "report", lang="en")
     driver = open_browser(1280, 900)
     try:
+        check_the_checks_can_fail(site, driver)
         check_every_page_loads_without_errors(site, driver)
         check_run_pages_and_not_run_pages(site, driver)
         check_language_switch_is_remembered(site, driver)
@@ -50,6 +51,20 @@ def _open(driver, path):
 
 def _visible(driver, css):
     return [e for e in driver.find_elements("css selector", css) if e.is_displayed()]
+
+
+def check_the_checks_can_fail(site, driver):
+    """A page with a missing image, a console error and a request to the network is caught."""
+    broken = os.path.join(os.path.dirname(site), "broken.html")
+    with open(broken, "w", encoding="utf-8") as handle:
+        handle.write('<!DOCTYPE html><html><body><img src="missing.png" alt="x">'
+                     '<img src="http://example.invalid/a.png" alt="y">'
+                     '<script>console.error("boom")</script></body></html>')
+    problems = " | ".join(_open(driver, broken))
+    os.remove(broken)
+    assert "console" in problems and "boom" in problems
+    assert "image did not load: missing.png" in problems and "request failed" in problems
+    assert "example.invalid" in problems
 
 
 def check_every_page_loads_without_errors(site, driver):
