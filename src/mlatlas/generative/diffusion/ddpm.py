@@ -81,12 +81,12 @@ class DDPMConfig(TrainingConfig):
     "Diffusion (DDPM)", for what they measure).
     """
 
-    epochs: int = param(400, "passes over the training data", kind="int", low=1)
+    epochs: int = param(250, "passes over the training data", kind="int", low=1)
     batch_size: int = param(64, "samples per optimisation step", kind="int", low=1)
     learning_rate: float = param(2e-3, "Adam's step size", kind="float", low=0, low_inclusive=False)
     lr_schedule: str = param("cosine", "learning-rate schedule over the epochs", kind="choice",
                              choices=("constant", "cosine", "exponential"))
-    ema_decay: float | None = param(0.999, "moving average of the weights used for sampling (None: the last "
+    ema_decay: float | None = param(0.995, "moving average of the weights used for sampling (None: the last "
                                     "step's weights)", kind="float", low=0, high=1, high_inclusive=False,
                                     allow_none=True)
     T: int = param(1000, "diffusion steps", kind="int", low=1)
@@ -100,7 +100,7 @@ class DDPMConfig(TrainingConfig):
                            high_inclusive=False)
     n_classes: int | None = param(10, "condition on labels 0..n_classes-1 (None: unconditional)", kind="int",
                                   low=2, allow_none=True)
-    label_dropout: float = param(0.1, "probability of training on the 'no label' token instead of the label "
+    label_dropout: float = param(0.2, "probability of training on the 'no label' token instead of the label "
                                  "(classifier-free guidance needs it > 0)", kind="float", low=0, high=1)
     guidance: float = param(1.0, "default classifier-free guidance weight w for labelled samples", kind="float",
                             low=0)
@@ -118,10 +118,10 @@ class DDPM(GenerativeModel):
     **params
         Fields of :class:`DDPMConfig`: the schedule (``T=1000``, ``schedule="linear"``),
         the U-Net (``channels=(32, 64)``, ``n_res_blocks=1``, ``attention=True``,
-        ``dropout``), the conditioning (``n_classes=10``, ``label_dropout=0.1``,
+        ``dropout``), the conditioning (``n_classes=10``, ``label_dropout=0.2``,
         ``guidance=1.0``), the sampler's defaults (``sample_method="ddim"``,
         ``sample_steps=50``, ``clip_denoised=True``) and the training fields
-        (``epochs``, ``batch_size``, ``learning_rate``, ``ema_decay=0.999``,
+        (``epochs``, ``batch_size``, ``learning_rate``, ``ema_decay=0.995``,
         ``random_state``, ``device``...).
 
     Attributes
