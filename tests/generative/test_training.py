@@ -205,7 +205,8 @@ def test_random_state_none_records_a_fresh_seed(tmp_path, digits):
 
 
 def test_history_rows_and_learning_rate_schedules(digits):
-    model = tiny(VAE, epochs=3, lr_schedule="exponential", lr_gamma=0.5, learning_rate=0.01).fit(digits[0])
+    model = tiny(VAE, epochs=3, lr_schedule="exponential", lr_gamma=0.5, learning_rate=0.01,
+                 importance_samples=1).fit(digits[0])
     assert [row["epoch"] for row in model.history_] == [1, 2, 3]
     assert [row["step"] for row in model.history_] == [3, 6, 9]
     assert [row["lr"] for row in model.history_] == pytest.approx([0.01, 0.005, 0.0025])
@@ -233,8 +234,8 @@ def test_resume_refuses_other_configs_data_and_runs(tmp_path, digits):
     tiny(VAE, epochs=2, lr_schedule="cosine").fit(X, checkpoint_dir=tmp_path)
     with pytest.raises(ValueError, match="already holds a training run.*resume=True"):
         tiny(VAE, epochs=2, lr_schedule="cosine").fit(X, checkpoint_dir=tmp_path)
-    with pytest.raises(ValueError, match=r"differs from the checkpoint's in beta \(2.0 here, 1.0"):
-        tiny(VAE, epochs=3, lr_schedule="cosine", beta=2.0).fit(X, checkpoint_dir=tmp_path, resume=True)
+    with pytest.raises(ValueError, match=r"differs from the checkpoint's in importance_samples \(2 here, 5"):
+        tiny(VAE, epochs=3, lr_schedule="cosine", importance_samples=2).fit(X, checkpoint_dir=tmp_path, resume=True)
     with pytest.raises(ValueError, match="training data differ"):
         tiny(VAE, epochs=2, lr_schedule="cosine").fit(X[::-1], checkpoint_dir=tmp_path, resume=True)
     with pytest.raises(ValueError, match="lr_schedule='cosine' anneals over the 2 epochs"):

@@ -88,7 +88,8 @@ def test_elbo_is_reconstruction_minus_kl(vae, digits):
 
 
 def test_history_splits_the_loss_into_reconstruction_and_kl(digits):
-    model = VAE(latent_dim=2, hidden_sizes=(16,), epochs=2, batch_size=64, beta=3.0, random_state=0).fit(digits[0])
+    model = VAE(latent_dim=2, hidden_sizes=(16,), epochs=2, batch_size=64, beta=3.0, importance_samples=1,
+                random_state=0).fit(digits[0])
     for row in model.history_:
         assert row["loss"] == pytest.approx(row["reconstruction"] + 3.0 * row["kl"], rel=1e-6)
         assert row["kl"] >= 0
@@ -186,5 +187,6 @@ def test_importance_weighted_training_runs_and_needs_beta_one(digits):
     assert sorted(k for k in model.history_[0] if k in ("loss", "reconstruction", "kl")) == \
         ["kl", "loss", "reconstruction"]
     assert model.history_[-1]["loss"] < model.history_[0]["loss"]
-    with pytest.raises(ValueError, match="importance_samples > 1 .* set beta=1.0"):
+    with pytest.raises(ValueError, match="importance_samples > 1 .* set importance_samples=1 .* for beta=4.0"):
         VAE(importance_samples=2, beta=4.0)
+    assert VAE(importance_samples=1, beta=4.0).beta == 4.0
