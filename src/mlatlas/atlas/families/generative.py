@@ -518,7 +518,7 @@ register(Entry(
     run=run_vae, config="mlatlas.generative.vae:VAEConfig",
     references=("Bernoulli mixture (EM)", "sklearn.mixture.GaussianMixture"),
     dataset="digits", datasets=("digits",), task="other",
-    demo_params={"epochs": 60},
+    demo_params={"epochs": 40},
     figures=(draw_losses, draw_reconstructions, draw_latent, draw_interpolation, draw_samples),
     requires=("torch",), primary_metric="test_nll",
 ))
