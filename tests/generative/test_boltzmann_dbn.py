@@ -77,7 +77,7 @@ def test_pretraining_copies_the_rbm_weights_into_the_network(digits):
 
 def test_fine_tuned_classifier_learns_the_digits(digits):
     X_train, X_test, y_train, y_test = digits
-    clf = DBNClassifier((32,), rbm_n_iter=5, max_epochs=15, learning_rate=3e-3, random_state=0).fit(X_train, y_train)
+    clf = DBNClassifier((32,), rbm_n_iter=5, max_epochs=15, random_state=0).fit(X_train, y_train)
     assert clf.score(X_test, y_test) > 0.85
     assert clf.history_.column("loss")[-1] < clf.history_.column("loss")[0]
     proba = clf.predict_proba(X_test[:5])

@@ -105,7 +105,7 @@ def ais_betas(n_betas: int) -> np.ndarray:
     Examples
     --------
     >>> betas = ais_betas(15)
-    >>> betas[0], betas[-1], len(betas)
+    >>> float(betas[0]), float(betas[-1]), len(betas)
     (0.0, 1.0, 16)
     """
     check_scalar_param(n_betas, "n_betas", kind=numbers.Integral, low=3)
@@ -263,7 +263,7 @@ def exact_log_partition(W, b, c, *, chunk: int = 4096) -> float:
     Examples
     --------
     >>> W, b, c = np.zeros((2, 3)), np.zeros(3), np.zeros(2)
-    >>> round(exact_log_partition(W, b, c) / np.log(2), 12)  # 2^5 states of weight 1
+    >>> round(float(exact_log_partition(W, b, c) / np.log(2)), 12)  # 2^5 states of weight 1
     5.0
     """
     from scipy.special import logsumexp

@@ -303,8 +303,8 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
     --------
     >>> from sklearn.datasets import load_digits
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = DBNClassifier((32,), rbm_n_iter=5, max_epochs=20, random_state=0).fit(X[:500] / 16, y[:500])
-    >>> clf.score(X[500:700] / 16, y[500:700]) > 0.85
+    >>> clf = DBNClassifier((32,), rbm_n_iter=5, max_epochs=20, random_state=0).fit(X[:800] / 16, y[:800])
+    >>> clf.score(X[800:1000] / 16, y[800:1000]) > 0.85
     True
     """
 
