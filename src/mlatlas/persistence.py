@@ -95,15 +95,16 @@ READABLE_VERSIONS = (1, 2)
 MAX_DEPTH = 64
 """Deepest nesting of lists, dicts and objects a model header may have."""
 
-# The subpackages whose exported estimator classes model files may name.  A new
-# subpackage of models (the torch models) joins by being listed here.
+# The subpackages whose exported estimator classes model files may name, as their path
+# after "mlatlas." (a public name is "mlatlas.<path>.<Class>", the import path of the
+# class's package).  A new subpackage of NumPy models joins by being listed here.
 _PACKAGES = {
     "supervised": "mlatlas.supervised",
     "unsupervised": "mlatlas.unsupervised",
     "probability": "mlatlas.probability",
     "timeseries": "mlatlas.timeseries",
     "nn": "mlatlas.nn",
-    "boltzmann": "mlatlas.generative.boltzmann",
+    "generative.boltzmann": "mlatlas.generative.boltzmann",
 }
 
 # Every class name a version-1 file could hold, mapped to its public name.  Fixed: it
@@ -168,7 +169,8 @@ def _is_model_class(obj: Any) -> bool:
 def loadable_class(name: str) -> type:
     """The class a model file may name as ``name``, from the allow-list.
 
-    ``name`` is a public name ``"mlatlas.<subpackage>.<Class>"``: ``<Class>`` must be in
+    ``name`` is a public name ``"mlatlas.<subpackage>.<Class>"`` (the subpackage may be
+    nested: ``"mlatlas.generative.boltzmann.RBM"``): ``<Class>`` must be in
     that subpackage's exports (its ``__all__``) and be an estimator class mlatlas
     defines.  The name is only compared with those export tables; nothing named by it
     is imported or looked up attribute by attribute.
@@ -199,11 +201,12 @@ def loadable_class(name: str) -> type:
     """
     if not isinstance(name, str):
         raise ValueError(f"a class name must be a str; got {type(name).__name__} {_short(name)}.")
-    parts = name.split(".")
-    if len(parts) == 3 and parts[0] == "mlatlas" and parts[1] in _PACKAGES:
-        package = importlib.import_module(_PACKAGES[parts[1]])
-        if parts[2] in package.__all__:
-            obj = getattr(package, parts[2])
+    root, _, path = name.partition(".")
+    path, _, attr = path.rpartition(".")
+    if root == "mlatlas" and path in _PACKAGES:
+        package = importlib.import_module(_PACKAGES[path])
+        if attr in package.__all__:
+            obj = getattr(package, attr)
             if _is_model_class(obj):
                 return obj
             raise ValueError(f"{_short(name)} is exported by mlatlas but is not a model class "

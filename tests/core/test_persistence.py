@@ -197,16 +197,18 @@ def test_loadable_names_are_the_exported_estimators():
     from sklearn.base import BaseEstimator
 
     from mlatlas import nn, probability, supervised, timeseries, unsupervised
+    from mlatlas.generative import boltzmann
 
     expected = set()
     for short, package in [("supervised", supervised), ("unsupervised", unsupervised),
-                           ("probability", probability), ("timeseries", timeseries), ("nn", nn)]:
+                           ("probability", probability), ("timeseries", timeseries), ("nn", nn),
+                           ("generative.boltzmann", boltzmann)]:
         for attr in package.__all__:
             obj = getattr(package, attr)
             if isinstance(obj, type) and issubclass(obj, BaseEstimator):
                 expected.add(f"mlatlas.{short}.{attr}")
     names = loadable_names()
-    assert set(names) == expected and len(names) == 18
+    assert set(names) == expected and len(names) == 22
     for name in names:
         cls = loadable_class(name)
         assert public_name(cls) == name
