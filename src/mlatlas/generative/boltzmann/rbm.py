@@ -380,16 +380,19 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def score_samples(self, X: Any) -> np.ndarray:
         """scikit-learn's pseudo-likelihood of each sample (one random bit flipped per sample).
 
-        The flipped bits are drawn as scikit-learn draws them from ``random_state``
-        (a new ``RandomState`` of that seed at every call), so the same weights and
-        the same ``random_state`` give scikit-learn's ``BernoulliRBM.score_samples``.
+        The flipped bits are drawn as scikit-learn draws them from an int (or
+        ``RandomState``) ``random_state`` (a new ``RandomState`` of that seed at every
+        call), so the same weights and the same ``random_state`` give scikit-learn's
+        ``BernoulliRBM.score_samples``; with ``random_state=None`` they come from a fresh
+        local generator.
         """
         from sklearn.utils import check_random_state as sklearn_random_state
 
         check_is_fitted(self, "components_")
         X = self._validate(X, reset=False)
-        if isinstance(self.random_state, np.random.Generator):
-            flip = self.random_state.integers(0, X.shape[1], X.shape[0])
+        if self.random_state is None or isinstance(self.random_state, np.random.Generator):
+            # no seed: fresh local draws (NumPy's global generator is never used)
+            flip = check_random_state(self.random_state).integers(0, X.shape[1], X.shape[0])
         else:
             flip = sklearn_random_state(self.random_state).randint(0, X.shape[1], X.shape[0])
         return pseudo_log_likelihood(X, self.components_, self.intercept_visible_, self.intercept_hidden_, flip)
