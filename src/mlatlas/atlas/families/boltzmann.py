@@ -471,7 +471,8 @@ def run_bm(ctx):
     record.comparison["sampler_total_variation"] = tv
     order = np.argsort(-exact)[:40]
     record.add("states", exact=exact[order], empirical=empirical[order], tv=tv)
-    record.add("curve", gibbs=gibbs.history_.column("log_likelihood"), exact=models[1].history_.column("log_likelihood"))
+    record.add("curve", gibbs=gibbs.history_.column("log_likelihood"),
+               exact=models[1].history_.column("log_likelihood"))
     record.arrays.update(_history("history", gibbs.history_))
     return record
 
