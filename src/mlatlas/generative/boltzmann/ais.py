@@ -61,6 +61,7 @@ import math
 import numbers
 
 import numpy as np
+from scipy.special import expit
 
 from ...base import check_random_state, check_scalar_param
 
@@ -76,10 +77,9 @@ def softplus(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    from scipy.special import expit
-
-    return expit(x)
+def _sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """1 / (1 + e^-x), elementwise (scipy's expit; ``out`` may be ``x`` itself)."""
+    return expit(x, out=out) if out is not None else expit(x)
 
 
 def free_energy(V: np.ndarray, W: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:

@@ -197,11 +197,15 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ conditionals
     def _mean_hiddens(self, V: np.ndarray) -> np.ndarray:
         # p(h_j = 1 | v) = sigmoid(c_j + W_j v)
-        return _sigmoid(V @ self.components_.T + self.intercept_hidden_)
+        A = V @ self.components_.T  # (n, n_hidden)
+        A += self.intercept_hidden_
+        return _sigmoid(A, out=A)
 
     def _mean_visibles(self, H: np.ndarray) -> np.ndarray:
         # p(v_i = 1 | h) = sigmoid(b_i + (W^T h)_i)
-        return _sigmoid(H @ self.components_ + self.intercept_visible_)
+        A = H @ self.components_  # (n, n_visible)
+        A += self.intercept_visible_
+        return _sigmoid(A, out=A)
 
     @staticmethod
     def _bernoulli(p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
