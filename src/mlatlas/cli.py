@@ -426,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mlatlas",
         description="An atlas of machine-learning algorithms: run each, compare it with its reference, draw it.",
     )
-    from .generative.cli_support import MODELS
+    from .atlas.models import MODELS
 
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:

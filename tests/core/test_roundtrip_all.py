@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator
 
 from mlatlas import load_model, save_model
 from mlatlas import nn, supervised, timeseries, unsupervised
+from mlatlas.generative import boltzmann
 from mlatlas.persistence import loadable_names, public_name
 
 rng = np.random.default_rng(0)
@@ -16,6 +17,8 @@ X_reg = rng.normal(size=(80, 3))
 y_reg = X_reg @ [1.5, -2.0, 0.5] + 0.1 * rng.normal(size=80)
 X_cat = np.array([["a", "x"], ["b", "y"], ["a", "y"], ["c", "x"], ["b", "x"], ["c", "y"]] * 5, dtype=object)
 y_cat = np.array(["yes", "no", "no", "yes", "yes", "no"] * 5, dtype=object)
+X_bin = (rng.random(size=(60, 6)) < 0.3 + 0.4 * (np.arange(6) % 2)).astype(float)
+y_bin = X_bin[:, 0].astype(int)
 
 CASES = [
     (supervised.LinearRegression(), X_reg, y_reg, ["predict"]),
@@ -35,12 +38,17 @@ CASES = [
     (unsupervised.SparseCoder(dictionary=np.eye(3)[:2], alpha=0.1), X_reg, None, ["transform"]),
     (nn.MLPClassifier(hidden_layer_sizes=(8,), max_epochs=5, random_state=0), X_cls, y_cls, ["predict_proba"]),
     (nn.MLPRegressor(hidden_layer_sizes=(8,), max_epochs=5, random_state=0), X_reg, y_reg, ["predict"]),
+    (boltzmann.RBM(n_components=4, n_iter=3, random_state=0), X_bin, None, ["transform", "free_energy"]),
+    (boltzmann.DBN(hidden_layer_sizes=(4, 3), n_iter=3, random_state=0), X_bin, None, ["transform"]),
+    (boltzmann.DBNClassifier(hidden_layer_sizes=(4,), rbm_n_iter=2, max_epochs=3, random_state=0), X_bin, y_bin,
+     ["predict_proba"]),
+    (boltzmann.BoltzmannMachine(n_hidden=2, n_iter=2, random_state=0), X_bin, None, ["log_likelihood"]),
 ]
 
 
 def test_every_exported_estimator_is_covered():
     covered = {public_name(type(est)) for est, *_ in CASES} | {"mlatlas.timeseries.AutoRegressive"}
-    exported = {name for pkg in (supervised, unsupervised, timeseries) for name in pkg.__all__
+    exported = {name for pkg in (supervised, unsupervised, timeseries, boltzmann) for name in pkg.__all__
                 if isinstance(getattr(pkg, name), type)} | {"MLPClassifier", "MLPRegressor"}
     exported -= {"EmptyClusterWarning"}
     assert {name.rsplit(".", 1)[1] for name in covered} == exported

@@ -106,8 +106,10 @@ def model_classes() -> dict[str, type]:
 
     Examples
     --------
-    >>> sorted(model_classes())[:2]
-    ['mlatlas.generative.Autoencoder', 'mlatlas.generative.DenoisingAutoencoder']
+    >>> model_classes()["mlatlas.generative.VAE"].__name__
+    'VAE'
+    >>> "mlatlas.generative.DDPM" in model_classes()
+    True
     """
     return {name: getattr(importlib.import_module(f"mlatlas.generative.{module}"), attr)
             for name, (module, attr) in _MODEL_CLASSES.items()}

@@ -17,7 +17,6 @@ import importlib.util
 import inspect
 import os
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,32 +25,9 @@ __all__ = ["MODELS", "ModelSpec", "model_class", "training_data", "held_out_data
            "label_from_prompt"]
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    """A model ``mlatlas train`` and ``mlatlas sample`` know.
-
-    ``target`` names the class as ``"module:Class"`` (imported only when used);
-    ``torch`` says whether it trains through the PyTorch trainer (checkpoints,
-    ``--resume``, ``save(dir)``/``load(dir)``) or is a NumPy estimator saved with
-    :func:`mlatlas.save_model` in ``OUT/model/model.npz``.
-    """
-
-    target: str
-    torch: bool = True
-
-
-#: CLI name -> the model it builds.  A model family adds its own line here.
-MODELS: dict[str, ModelSpec] = {
-    "ae": ModelSpec("mlatlas.generative.autoencoders:Autoencoder"),
-    "sparse-ae": ModelSpec("mlatlas.generative.autoencoders:SparseAutoencoder"),
-    "denoising-ae": ModelSpec("mlatlas.generative.autoencoders:DenoisingAutoencoder"),
-    "vae": ModelSpec("mlatlas.generative.vae:VAE"),
-    "gan": ModelSpec("mlatlas.generative.gan:GAN"),
-    "ddpm": ModelSpec("mlatlas.generative.diffusion.ddpm:DDPM"),
-    "rbm": ModelSpec("mlatlas.generative.boltzmann:RBM", torch=False),
-    "dbn": ModelSpec("mlatlas.generative.boltzmann:DBN", torch=False),
-    "bm": ModelSpec("mlatlas.generative.boltzmann:BoltzmannMachine", torch=False),
-}
+# The model table lives with the registry's metadata, so that building the parser
+# (and `mlatlas list`) imports no model package.
+from ..atlas.models import MODELS, ModelSpec  # noqa: E402
 
 #: Digit words a prompt may use (English and Chinese), the stand-in for a text encoder.
 DIGIT_WORDS = {
