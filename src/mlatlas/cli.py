@@ -310,7 +310,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     last = ", ".join(f"{k} {v:.4g}" for k, v in (history[-1] if history else {}).items()
                      if isinstance(v, float))
     print(f"{args.model}: {len(history)} epoch(s)" + (f"; last epoch: {last}" if last else ""))
-    print(f"wrote {out_dir}: model/ (the final model), checkpoints/, record.json, arrays.npz")
+    from .atlas.models import MODELS
+
+    kept = "checkpoints/, " if MODELS[args.model].torch else ""
+    print(f"wrote {out_dir}: model/ (the final model), {kept}record.json, arrays.npz")
     return 0
 
 
