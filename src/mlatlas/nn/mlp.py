@@ -72,7 +72,7 @@ from .. import _parallel
 from ..base import (ConvergenceWarning, History, InvalidParameterError, check_bool, check_option,
                     check_random_state, check_scalar_param)
 from . import schedules as sch
-from .layers import Identity, Linear, ReLU, Sigmoid, Tanh
+from .layers import Dropout, Identity, Linear, ReLU, Sigmoid, Tanh
 from .losses import CrossEntropyLoss, MSELoss, log_softmax
 from .module import Sequential
 from .optim import SGD, Adam, AdamW
@@ -94,11 +94,13 @@ SMALL_STEP_FLOPS = 1e8
 
 
 def network_from_weights(coefs: list[np.ndarray], intercepts: list[np.ndarray],
-                         activation: str) -> Sequential:
+                         activation: str, dropout: float = 0.0, random_state: Any = None) -> Sequential:
     """``Sequential(Linear, act, ..., Linear)`` whose parameters are *views* of the given arrays.
 
     ``coefs[l]`` has scikit-learn's shape (n_in, n_out); the ``Linear`` weight is its
     transpose (n_out, n_in) as a view, so updating the network updates the arrays.
+    ``dropout > 0`` puts a ``Dropout(dropout, random_state)`` after every hidden
+    activation.
 
     Examples
     --------
@@ -117,6 +119,8 @@ def network_from_weights(coefs: list[np.ndarray], intercepts: list[np.ndarray],
         modules.append(linear)
         if i < len(coefs) - 1:
             modules.append(ACTIVATIONS[activation]())
+            if dropout > 0:
+                modules.append(Dropout(dropout, random_state=random_state))
     return Sequential(*modules)
 
 

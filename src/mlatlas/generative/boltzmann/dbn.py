@@ -92,20 +92,9 @@ def _sigmoid_network(coefs, intercepts, dropout: float, rng):
     ``coefs[l]`` has shape (n_in, n_out); the Linear weight is its transpose as a view,
     so the optimizer's in-place steps update ``coefs_`` itself.
     """
-    from ...nn.layers import Dropout, Linear, Sigmoid
-    from ...nn.module import Sequential
+    from ...nn.mlp import network_from_weights
 
-    modules = []
-    for i, (W, b) in enumerate(zip(coefs, intercepts)):
-        linear = Linear(W.shape[0], W.shape[1], dtype=W.dtype, random_state=0)
-        linear.weight.data = W.T  # (n_out, n_in) view of coefs[i]
-        linear.bias.data = b
-        modules.append(linear)
-        if i < len(coefs) - 1:
-            modules.append(Sigmoid())
-            if dropout > 0:
-                modules.append(Dropout(dropout, random_state=rng))
-    return Sequential(*modules)
+    return network_from_weights(coefs, intercepts, "sigmoid", dropout=dropout, random_state=rng)
 
 
 class DBN(TransformerMixin, BaseEstimator):
