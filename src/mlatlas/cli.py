@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import math
 import os
 import re
 import sys
@@ -308,7 +309,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     model = _generative("train", args.model, params, out=out_dir, data=args.data, resume=args.resume)
     history = list(getattr(model, "history_", []) or [])
     last = ", ".join(f"{k} {v:.4g}" for k, v in (history[-1] if history else {}).items()
-                     if isinstance(v, float))
+                     if isinstance(v, float) and math.isfinite(v))  # nan: a term not computed
     print(f"{args.model}: {len(history)} epoch(s)" + (f"; last epoch: {last}" if last else ""))
     from .atlas.models import MODELS
 

@@ -92,6 +92,11 @@ def test_cli_trains_saves_and_samples(model, settings, tmp_path):
     # one row per epoch (per layer and epoch for the DBN)
     epochs = [1.0, 2.0, 1.0, 2.0] if model == "dbn" else [1.0, 2.0]
     assert history and record.arrays[history[0]].tolist() == epochs
+    if model in ("rbm", "dbn"):
+        # the record holds what the entry's figures draw: the first layer's filters and samples
+        assert record.arrays["filters"].shape[1] == 64
+        samples = record.arrays["samples"].reshape(32, -1)
+        assert samples.shape == (32, 64) and samples.min() >= 0 and samples.max() <= 1
     assert main(["sample", model, "--checkpoint", str(out), "-n", "6", "--out", str(tmp_path / "s.npz"),
                  "--seed", "3"]) == 0
     with np.load(tmp_path / "s.npz") as f:

@@ -231,7 +231,7 @@ def _train_numpy(name: str, params: dict, *, out: str, data: str | None, resume:
     model.fit(X.reshape(len(X), -1), y)
     os.makedirs(os.path.join(out, "model"), exist_ok=True)
     save_model(model, os.path.join(out, "model", "model.npz"))
-    _write_record(model, name, data_name, out)
+    _write_record(model, name, data_name, out, held_out_data(data, wants_binary(model)), None, X, y)
     return model
 
 
@@ -252,7 +252,7 @@ def _write_record(model: Any, name: str, data_name: str, out: str, held_out: tup
     ``record_arrays(X, y)`` returns for the held-out images (the test half of the digits
     by default; at most 1000 training images for other data), and the samples a
     :class:`~mlatlas.generative.base.SampleSnapshots` callback took during training.
-    A model without ``record_arrays`` (a NumPy model) records its history only.  The one
+    A model without ``record_arrays`` records its history only.  The one
     row holds the last epoch's losses.
     """
     from ..atlas.families.generative import model_arrays
