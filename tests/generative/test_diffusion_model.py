@@ -200,6 +200,28 @@ def test_unconditional_model_refuses_labels_and_guidance(digits):
         m.sample(2, guidance=1.0)
 
 
+def test_fit_finds_the_gray_levels_and_samples_lie_on_them(tmp_path, model, digits):
+    from mlatlas.generative.diffusion.ddpm import data_levels
+
+    # the digits are pixel / 16: 17 levels, k = 16; an 8-bit grid gives 255; uniform noise none
+    assert data_levels(digits[0]) == 16
+    assert data_levels(np.arange(256) / 255) == 255
+    assert data_levels(np.array([0.0, 0.5, 1.0])) == 2
+    assert data_levels(np.random.default_rng(0).random(500)) is None
+    assert model.config.levels == 16
+    x = model.sample(20, labels=np.arange(20) % 10, random_state=0)
+    np.testing.assert_allclose(x * 16, np.round(x * 16), atol=1e-5)
+    # the levels travel with the checkpoint; without rounding the samples are off the grid
+    model.save(tmp_path / "m")
+    assert DDPM.load(tmp_path / "m").config.levels == 16
+    plain = DDPM(epochs=1, round_to_levels=False, **TINY).fit(*digits)
+    assert plain.config.levels is None
+    y = plain.sample(20, labels=np.arange(20) % 10, random_state=0)
+    assert np.abs(y * 16 - np.round(y * 16)).max() > 0.01
+    continuous = DDPM(epochs=1, n_classes=None, **TINY).fit(np.random.default_rng(0).random((16, 1, 8, 8)))
+    assert continuous.config.levels is None
+
+
 def test_config_checks():
     with pytest.raises(ValueError, match="schedule must be one of"):
         DDPM(schedule="quadratic")

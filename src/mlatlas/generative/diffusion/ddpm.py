@@ -37,6 +37,12 @@ estimate by
 
 which trades diversity for samples that look more like their label.
 
+Images whose pixels lie on k evenly spaced gray levels (the digits: pixel / 16, k = 16)
+get a discrete last step, the simplest form of Ho et al.'s discretized decoder: the
+final x_0 is rounded to the grid, round(k x_0) / k.  ``fit`` finds k in the training
+data (the config's ``levels``, so it travels with the checkpoint); continuous data
+leave the samples as they are.
+
 References
 ----------
 Ho, Jain & Abbeel, "Denoising diffusion probabilistic models", NeurIPS (2020); Song,
@@ -68,9 +74,27 @@ from ..base import GenerativeModel, _to_numpy
 from ..config import TrainingConfig, param
 from .schedules import SCHEDULES, Schedule
 
-__all__ = ["DDPM", "DDPMConfig", "METHODS"]
+__all__ = ["DDPM", "DDPMConfig", "METHODS", "data_levels"]
 
 METHODS = ("ancestral", "ddim")
+
+#: The finest grid of gray levels :func:`data_levels` looks for (8-bit images).
+MAX_LEVELS = 255
+
+
+def data_levels(X: np.ndarray, max_levels: int = MAX_LEVELS, tol: float = 1e-4) -> int | None:
+    """The smallest k <= ``max_levels`` with every value of ``X`` (in [0, 1]) on the grid {0, 1/k, ..., 1}.
+
+    None when there is none (continuous data).  The 8x8 digits (pixel / 16) give 16.
+    """
+    values = np.unique(np.asarray(X, dtype=np.float64))
+    if values.size > max_levels + 1:
+        return None
+    for k in range(1, max_levels + 1):
+        # on the grid: k x is an integer (up to float32 rounding)
+        if np.max(np.abs(values * k - np.round(values * k))) < tol * k:
+            return k
+    return None
 
 
 @dataclass
@@ -108,6 +132,11 @@ class DDPMConfig(TrainingConfig):
     sample_steps: int = param(50, "default number of sampling steps (T when T is smaller)", kind="int", low=1)
     clip_denoised: bool = param(True, "clip the estimate of x_0 to the data range at every sampling step",
                                 kind="bool")
+    round_to_levels: bool = param(True, "round the final samples to the training data's gray levels when those "
+                                  "are evenly spaced (a discrete last step, see levels)", kind="bool")
+    levels: int | None = param(None, "set by fit: k when every training pixel is a multiple of 1/k (k <= 255), "
+                               "the grid the samples are rounded to; None: continuous data (or round_to_levels "
+                               "off), samples not rounded", kind="int", low=1, high=MAX_LEVELS, allow_none=True)
 
 
 class DDPM(GenerativeModel):
@@ -164,6 +193,17 @@ class DDPM(GenerativeModel):
         c = self.config
         return UNet(in_channels=image_shape[0], channels=c.channels, n_res_blocks=c.n_res_blocks,
                     n_classes=c.n_classes, dropout=c.dropout, attention=c.attention)
+
+    def _check_training_data(self, X: Any, y: Any) -> tuple:
+        X, y = super()._check_training_data(X, y)
+        # the gray levels the final samples are rounded to (kept in the config, so in the checkpoint)
+        self.config.levels = data_levels(X) if self.config.round_to_levels else None
+        return X, y
+
+    def _discretize(self, images: Any) -> Any:
+        """Images in [0, 1] rounded to the training data's levels: round(k x) / k (unchanged when levels is None)."""
+        k = self.config.levels
+        return images if k is None else (images * k).round() / k
 
     # -- the maths ---------------------------------------------------------------------
     def q_sample(self, x0: Any, t: Any, eps: Any) -> Any:
@@ -306,7 +346,8 @@ class DDPM(GenerativeModel):
             labels are given; needs labels).
         return_trajectory : bool, default=False
             Also return x at every kept step, noise first: (steps + 1, n, C, H, W),
-            mapped to the image scale ((x + 1) / 2, not clipped), and the step numbers.
+            mapped to the image scale ((x + 1) / 2, not clipped; the last frame is
+            ``images``), and the step numbers.
         random_state : int, optional
             Seed of the noise (default: the config's ``random_state``).
 
@@ -345,10 +386,13 @@ class DDPM(GenerativeModel):
                 x = self.reverse_step(x, eps_hat, i, chain, method, eta, z)
                 if frames is not None:
                     frames.append(x.cpu())
-        images = self._numpy(((x + 1) / 2).clamp(0.0, 1.0))
+        # back to [0, 1]; for data on k gray levels the last step is discrete: round(k x_0) / k
+        final = self._discretize(((x + 1) / 2).clamp(0.0, 1.0))
+        images = self._numpy(final)
         if not return_trajectory:
             return images
         trajectory = ((torch.stack(frames) + 1) / 2).numpy().astype(np.float32)
+        trajectory[-1] = images   # the last frame is the result itself
         timesteps = np.concatenate([chain["t"], [0]])
         return images, trajectory, timesteps
 
