@@ -126,7 +126,9 @@ def test_a_run_page_shows_the_comparison_iterations_and_figures(tmp_path):
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     card = index[index.index('id="card-kmeans"'):]
     card = card[: card.index("</a>")]
-    assert "adjusted_rand: <b>0.9000</b>" in card and "0.50" in card
+    # the metric by its bilingual name (its key and meaning in the tooltip), ours, then the reference's
+    assert '<span class="l-en" lang="en">adjusted Rand index</span><span class="l-zh" lang="zh">调整兰德指数</span>' in card
+    assert 'title="adjusted_rand: agreement' in card and ": <b>0.9000</b>" in card and "0.50" in card
 
 
 def test_worked_example_table_has_the_notes_and_the_corrected_values(tmp_path):
@@ -283,3 +285,65 @@ def test_a_damaged_figure_costs_the_card_its_thumbnail_only(tmp_path):
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     card = index[index.index('id="card-kmeans"'):]
     assert "thumbnail.png" not in card[: card.index("</a>")] and "adjusted_rand" in card
+
+
+def test_a_constant_series_gets_a_range_around_its_value():
+    from mlatlas.report.svg import _padded
+
+    # a constant learning rate: the axis spans +-10% of it, not [c - 0.5, c + 0.5] with the line at "0"
+    low, high = _padded(1e-3, 1e-3)
+    assert low == pytest.approx(0.9e-3) and high == pytest.approx(1.1e-3)
+    ticks = nice_ticks(low, high)
+    assert len(ticks) >= 3 and min(ticks) < 1e-3 < max(ticks)
+    # constant up to rounding is constant too; zero keeps a unit range; a real spread is padded by 4%
+    assert _padded(5.0, 5.0 + 1e-12) == pytest.approx((4.5, 5.5))
+    assert _padded(0.0, 0.0) == (-0.5, 0.5)
+    assert _padded(0.0, 1.0) == pytest.approx((-0.04, 1.04))
+
+
+def test_the_headline_compares_ours_with_the_registry_reference(tmp_path):
+    from mlatlas.report.build import _headline, _run_table
+
+    rows = [ModelRow("mlatlas DBNClassifier", {"accuracy": 0.95}, 2.0, 0.01),
+            ModelRow("mlatlas, no pretraining", {"accuracy": 0.93}, 1.0, 0.01),
+            ModelRow("sklearn.neural_network.MLPClassifier", {"accuracy": 0.94}, 4.0, 0.01)]
+    record = RunRecord(entry="dbn-classifier", dataset="digits", seed=0, params={}, rows=rows,
+                       comparison={}, primary_metric="accuracy")
+    headline = _headline(record, ("sklearn.neural_network.MLPClassifier", "sklearn.linear_model.LogisticRegression"))
+    assert headline["reference_name"] == "sklearn.neural_network.MLPClassifier"
+    assert headline["reference"] == "0.9400" and headline["fit_ratio"] == "0.50"
+    assert _run_table(record, ("sklearn.neural_network.MLPClassifier",))["ratio"]["fit"] == "0.50"
+    # a reference named by its short class name; none named: the second row
+    assert _headline(record, ("MLPClassifier",))["reference_name"].endswith("MLPClassifier")
+    assert _headline(record, ())["reference_name"] == "mlatlas, no pretraining"
+
+
+def test_a_wide_run_table_is_turned_one_row_per_metric(tmp_path):
+    runs = tmp_path / "runs"
+    metrics = {f"normal.p{i}": float(i) for i in range(20)} | {"normal.loglik": -3.0}
+    record = RunRecord(entry="mle", dataset="nile", seed=0, params={},
+                       rows=[ModelRow("mlatlas", metrics, 0.01, None), ModelRow("scipy.stats", metrics, 0.02, None)],
+                       comparison={}, primary_metric="normal.loglik")
+    record.save(runs / "mle")
+    build_report(runs, tmp_path / "site")
+    page = (tmp_path / "site" / "algorithms" / "mle.html").read_text(encoding="utf-8")
+    table = page[page.index('class="run-table by-metric"'):]
+    table = table[: table.index("</table>")]
+    # two model columns, a row per metric, labelled in both languages with the key beside
+    assert table.count("<tr") == 1 + 21 + 2 and "<th>scipy.stats</th>" in table
+    assert '<span class="l-zh" lang="zh">normal：对数似然</span>' in table and '<code class="key">normal.loglik</code>' in table
+    # the data set in both languages
+    assert '<span class="l-zh" lang="zh">尼罗河流量</span>' in page
+
+
+def test_metric_and_dataset_labels():
+    from mlatlas.report.content import DATASETS, METRICS, dataset_label, metric_label
+
+    assert metric_label("accuracy")["zh"] == "准确率" and metric_label("accuracy")["en_note"]
+    assert metric_label("nile-gamma.shape")["en"] == "nile-gamma: shape"
+    assert metric_label("no such metric") == {"key": "no such metric", "en": "no such metric",
+                                              "zh": "no such metric", "en_note": "", "zh_note": ""}
+    assert dataset_label("digits") == ("digits", "手写数字") and dataset_label("mine") == ("mine", "mine")
+    # every label has its four parts filled in; every data set a registry entry uses has a Chinese name
+    assert all(all(part for part in value[:2]) and value[2] and value[3] for value in METRICS.values())
+    assert {e.dataset for e in entries() if e.dataset} <= set(DATASETS)

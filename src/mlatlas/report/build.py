@@ -103,8 +103,30 @@ def _ratio(ours: float | None, reference: float | None) -> str | None:
     return f"{ours / reference:.2f}"
 
 
-def _run_table(record: RunRecord) -> dict:
-    """The side-by-side table: one row per model, one column per metric, times and their ratio."""
+def _reference_row(record: RunRecord, references: tuple | list = ()) -> int | None:
+    """The index of the row holding the entry's reference: the first row (after ours) whose
+    model names one of the registry entry's references, in their order; else the second row."""
+    if len(record.rows) < 2:
+        return None
+    for reference in references:
+        short = str(reference).rpartition(".")[2].split(" ")[0].lower()
+        for i, row in enumerate(record.rows[1:], start=1):
+            model = row.model.lower()
+            if str(reference).lower() in model or (short and short in model):
+                return i
+    return 1
+
+
+#: More metrics than this and the run table is turned: one row per metric, one column per model.
+_WIDE = 6
+
+
+def _run_table(record: RunRecord, references: tuple | list = ()) -> dict:
+    """The side-by-side table: one row per model, one column per metric, times and their ratio.
+
+    With more than :data:`_WIDE` metrics the table is also given ``"by_metric"`` (one row per
+    metric), which the page shows instead so that it fits a laptop screen.
+    """
     metrics: list[str] = []
     for row in record.rows:
         metrics += [k for k in row.metrics if k not in metrics]
@@ -112,24 +134,33 @@ def _run_table(record: RunRecord) -> dict:
              "fit": _number(row.fit_time), "predict": _number(row.predict_time),
              "primary": _number(row.metrics.get(record.primary_metric)) if record.primary_metric else "-"}
             for row in record.rows]
+    labels = [content_module.metric_label(k) for k in metrics]
+    by_metric = None
+    if len(metrics) > _WIDE:
+        by_metric = [{"metric": k, "label": label, "values": [r["values"][i] for r in rows]}
+                     for i, (k, label) in enumerate(zip(metrics, labels))]
     ratio = None
-    if len(record.rows) > 1:
-        ours, ref = record.rows[0], record.rows[1]
+    at = _reference_row(record, references)
+    if at is not None:
+        ours, ref = record.rows[0], record.rows[at]
         ratio = {"fit": _ratio(ours.fit_time, ref.fit_time), "predict": _ratio(ours.predict_time, ref.predict_time)}
         if ratio["fit"] is None and ratio["predict"] is None:
             ratio = None
-    return {"metrics": metrics, "rows": rows, "ratio": ratio, "primary": record.primary_metric}
+    return {"metrics": metrics, "labels": labels, "rows": rows, "ratio": ratio, "primary": record.primary_metric,
+            "by_metric": by_metric, "reference": record.rows[at].model if at is not None else None}
 
 
-def _headline(record: RunRecord | None) -> dict | None:
-    """The card's line: the primary metric of ours and of the reference, and the fit-time ratio."""
+def _headline(record: RunRecord | None, references: tuple | list = ()) -> dict | None:
+    """The card's line: the primary metric of ours and of the entry's reference, and the fit-time ratio."""
     if record is None or not record.rows:
         return None
+    at = _reference_row(record, references)
     ours = record.primary(0)
-    reference = record.primary(1) if len(record.rows) > 1 else None
-    fit_ratio = _ratio(record.rows[0].fit_time, record.rows[1].fit_time) if len(record.rows) > 1 else None
+    reference = record.primary(at) if at is not None else None
+    fit_ratio = _ratio(record.rows[0].fit_time, record.rows[at].fit_time) if at is not None else None
     return {"metric": record.primary_metric or "-", "ours": _number(ours), "reference": _number(reference),
-            "reference_name": record.rows[1].model if len(record.rows) > 1 else None, "fit_ratio": fit_ratio}
+            "metric_label": content_module.metric_label(record.primary_metric) if record.primary_metric else None,
+            "reference_name": record.rows[at].model if at is not None else None, "fit_ratio": fit_ratio}
 
 
 def _worked_table(record: RunRecord) -> list[dict] | None:
@@ -227,9 +258,10 @@ def _page(name: str, entry: Any, run: dict | None, from_dir: str, out_dir: str) 
     page = {
         "name": name, "family": family, "group": content_module.group_of(name, family),
         "title": _title(entry, text), "references": list(entry.references) if entry else [],
-        "dataset": record.dataset if record is not None else (entry.dataset if entry is not None else ""),
+        "dataset": content_module.dataset_label(
+            record.dataset if record is not None else (entry.dataset if entry is not None else "")),
         "content": None, "equations": [], "record": None, "figures": [], "traces": [], "frames": [],
-        "worked": None, "thumbnail": None, "headline": _headline(record),
+        "worked": None, "thumbnail": None, "headline": _headline(record, entry.references if entry else ()),
         "error": run.get("error") if run else None, "failed": run.get("failed") if run else None,
         "run_command": f"mlatlas run {name} --out {os.path.join(from_dir, name)}",
         "report_command": f"mlatlas report --from {from_dir}",
@@ -257,7 +289,7 @@ def _page(name: str, entry: Any, run: dict | None, from_dir: str, out_dir: str) 
     if text and text.get("worked_example"):
         page["worked"] = _worked_table(record)
     page["record"] = {
-        "table": _run_table(record), "seed": record.seed, "timing_note": record.timing_note,
+        "table": _run_table(record, entry.references if entry else ()), "seed": record.seed, "timing_note": record.timing_note,
         "comparison": [(k, _number(v)) for k, v in record.comparison.items()],
         "params": [(str(k), json.dumps(v, ensure_ascii=False, sort_keys=True, default=str))
                    for k, v in sorted(record.params.items())],

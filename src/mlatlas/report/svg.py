@@ -185,8 +185,13 @@ class _Axes:
 def _padded(low: float, high: float) -> tuple[float, float]:
     if not (math.isfinite(low) and math.isfinite(high)):
         return 0.0, 1.0
-    if high <= low:
-        return low - 0.5, high + 0.5
+    # a constant (or constant up to rounding) series: a range of +-10% around its value, so
+    # the line sits mid-chart at its own level instead of the range collapsing onto it
+    size = max(abs(low), abs(high))
+    if high - low <= 1e-9 * size or high <= low:
+        half = 0.1 * size if size > 0 else 0.5
+        middle = 0.5 * (low + high)
+        return middle - half, middle + half
     pad = 0.04 * (high - low)
     return low - pad, high + pad
 

@@ -46,6 +46,7 @@ UI = {
     "no_content": ("No description has been written for this entry yet.", "这个条目还没有说明文字。"),
     "ours": ("mlatlas", "mlatlas"),
     "reference": ("reference", "参考"),
+    "metric": ("metric", "指标"),
     "fit_ratio": ("fit time ratio", "拟合时间比"),
     "worked": ("Every value of the forward and backward pass", "前向与反向传播的每一个值"),
     "worked_note": ("The notes' column is what notes 02 print; the corrected column applies the errata. "

@@ -17,14 +17,18 @@ keyed by registry entry name.  An entry's content has
     Which record arrays are per-iteration curves and slider frames (see
     :mod:`mlatlas.report.traces`); without them the report looks for them by name.
 
+The metrics' and data sets' bilingual names are in :mod:`mlatlas.report.content.labels`.
+
 The text is the project's own, written for this report.
 """
 
 from __future__ import annotations
 
 from . import generative, nn, supervised, timeseries, unsupervised
+from .labels import DATASETS, METRICS, dataset_label, metric_label
 
-__all__ = ["CONTENT", "GROUPS", "FAMILY_GROUPS", "group_of", "FIELDS"]
+__all__ = ["CONTENT", "GROUPS", "FAMILY_GROUPS", "group_of", "FIELDS", "METRICS", "DATASETS", "metric_label",
+           "dataset_label"]
 
 #: The index's groups, in order: key, (English, Chinese) heading.
 GROUPS = (

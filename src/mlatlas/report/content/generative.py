@@ -20,6 +20,7 @@ CONTENT = {
         "equations": [r"z = f_\theta(x), \quad \hat{x} = g_\phi(z)",
                       r"L = \frac{1}{n} \sum_i \lVert x_i - g_\phi(f_\theta(x_i)) \rVert^2"],
         "traces": _HISTORY,
+        "frames": [],
     },
     "sparse-ae": {
         "source": "mlatlas/generative/autoencoders.py",
@@ -36,6 +37,7 @@ CONTENT = {
                       r"\mathrm{KL}(\rho \,\Vert\, \hat{\rho}) = \rho \log \frac{\rho}{\hat{\rho}} + "
                       r"(1 - \rho) \log \frac{1 - \rho}{1 - \hat{\rho}}"],
         "traces": _HISTORY,
+        "frames": [],
     },
     "denoising-ae": {
         "source": "mlatlas/generative/autoencoders.py",
@@ -48,6 +50,7 @@ CONTENT = {
         "equations": [r"\tilde{x} \sim q(\tilde{x} \mid x), \quad "
                       r"L = \frac{1}{n} \sum_i \lVert x_i - g_\phi(f_\theta(\tilde{x}_i)) \rVert^2"],
         "traces": _HISTORY,
+        "frames": [],
     },
     "vae": {
         "source": "mlatlas/generative/vae.py",
@@ -66,6 +69,7 @@ CONTENT = {
                       r"z = \mu + \sigma \odot \varepsilon, \quad \varepsilon \sim \mathcal{N}(0, I)",
                       r"\mathrm{KL} = -\frac{1}{2} \sum_j \left(1 + \log \sigma_j^2 - \mu_j^2 - \sigma_j^2\right)"],
         "traces": _HISTORY,
+        "frames": [],
     },
     "gan": {
         "source": "mlatlas/generative/gan.py",

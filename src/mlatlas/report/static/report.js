@@ -16,6 +16,11 @@
     for (var i = 0; i < buttons.length; i++) {
       buttons[i].setAttribute("aria-pressed", String(buttons[i].getAttribute("data-set-lang") === lang));
     }
+    // the metrics' tooltips: their meaning in the chosen language
+    var metrics = document.querySelectorAll("abbr.metric");
+    for (var j = 0; j < metrics.length; j++) {
+      metrics[j].setAttribute("title", metrics[j].getAttribute("data-" + lang + "-title") || "");
+    }
     if (remember) {
       try { window.localStorage.setItem(KEY, lang); } catch (e) { /* storage refused: the choice lasts this page */ }
     }
