@@ -151,6 +151,27 @@ def test_training_raises_the_exact_likelihood_of_a_small_rbm(digits, persistent)
     assert rbm.log_likelihood(X_test, method="exact").mean() > independent + 1.0
 
 
+def test_filter_snapshots_follow_training_without_changing_it(digits):
+    X = digits[0][:200]
+    plain = RBM(n_components=20, n_iter=7, random_state=0).fit(X)
+    kept = RBM(n_components=20, n_iter=7, random_state=0, snapshot_every=3).fit(X)
+    # the initial weights, every 3rd epoch and the last; the first 16 filters as float32
+    assert kept.snapshot_epochs_.tolist() == [0, 3, 6, 7]
+    assert kept.filter_snapshots_.shape == (4, 16, 64) and kept.filter_snapshots_.dtype == np.float32
+    np.testing.assert_allclose(kept.filter_snapshots_[-1], kept.components_[:16], rtol=1e-6, atol=1e-7)
+    assert not np.allclose(kept.filter_snapshots_[0], kept.filter_snapshots_[-1])
+    # keeping them draws no random numbers: the same model as without
+    np.testing.assert_array_equal(plain.components_, kept.components_)
+    assert not hasattr(plain, "filter_snapshots_") and "snapshots.filters" not in plain.record_arrays()
+    arrays = kept.record_arrays()
+    assert arrays["snapshots.filters"].shape == (4, 16, 64) and arrays["snapshots.epochs"].tolist() == [0, 3, 6, 7]
+    # a refit without snapshots forgets the old ones
+    kept.set_params(snapshot_every=None).fit(X)
+    assert not hasattr(kept, "filter_snapshots_")
+    with pytest.raises(ValueError):
+        RBM(snapshot_every=0).fit(X)
+
+
 def test_partial_fit_takes_one_step_on_its_batch(digits):
     X = digits[0][:40]
     a = RBM(n_components=6, batch_size=40, random_state=0).partial_fit(X)

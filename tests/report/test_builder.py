@@ -347,3 +347,16 @@ def test_metric_and_dataset_labels():
     # every label has its four parts filled in; every data set a registry entry uses has a Chinese name
     assert all(all(part for part in value[:2]) and value[2] and value[3] for value in METRICS.values())
     assert {e.dataset for e in entries() if e.dataset} <= set(DATASETS)
+
+
+def test_the_rbm_page_steps_through_its_filters_over_training():
+    rng = np.random.default_rng(0)
+    arrays = {"snapshots.filters": rng.normal(size=(4, 16, 64)).astype(np.float32),
+              "snapshots.epochs": np.array([0, 3, 6, 7]), "chain.frames": rng.random((3, 8, 64))}
+    sets = build_frames(CONTENT["rbm"]["frames"], arrays)
+    filters = next(s for s in sets if s["title"][0].startswith("filters over training"))
+    assert [f["step"] for f in filters["frames"]] == ["0", "3", "6", "7"] and filters["step_label"] == ("epoch", "轮次")
+    assert len({f["image"] for f in filters["frames"]}) == 4  # each epoch its own picture
+    # an older record without snapshots keeps its other sliders
+    assert [s["title"][0] for s in build_frames(CONTENT["rbm"]["frames"], {"chain.frames": arrays["chain.frames"]})] \
+        == [CONTENT["rbm"]["frames"][1]["title"][0]]

@@ -26,7 +26,9 @@ Record
 ------
 ``history.<column>``: our model's ``history_`` (also what ``mlatlas train`` records);
 ``filters`` (and ``filters_reference``): first-layer weights; ``chain.frames``:
-p(v | h) of 8 Gibbs chains every 20 steps; ``samples``: model samples; ``ais.*``,
+p(v | h) of 8 Gibbs chains every 20 steps; ``samples``: model samples;
+``snapshots.filters``, ``snapshots.epochs`` (rbm): the first 16 filters about every
+tenth of training, for the report's slider; ``ais.*``,
 ``small_history.*``: the small RBM's AIS curve and exact likelihood per epoch;
 ``accuracy.*``, ``loss.*`` (dbn-classifier); ``states.*``, ``curve.*`` (bm).  A figure
 whose arrays a record lacks (a training record of ``mlatlas train``) draws nothing.
@@ -141,6 +143,9 @@ def run_rbm(ctx):
     X_train, X_test, _, _ = _binary_split(ctx)
     params = dict(ctx.params)
     params.setdefault("random_state", ctx.seed)
+    # the filters about every tenth of training (11 small float32 snapshots), for the report's slider
+    n_iter = int(params.get("n_iter", RBM().n_iter))
+    params.setdefault("snapshot_every", max(1, n_iter // 10))
     base = base_rate_biases(X_train)
     ours = ctx.estimator(**params)
     _, fit_ours = _timed(ours.fit, X_train)
@@ -160,7 +165,7 @@ def run_rbm(ctx):
     record.add(filters_reference=theirs.components_)
 
     # a small RBM whose likelihood is exact: its curve per epoch and AIS against the temperatures
-    small = RBM(**{**params, "n_components": SMALL_HIDDEN}).fit(X_train)
+    small = RBM(**{**params, "n_components": SMALL_HIDDEN, "snapshot_every": None}).fit(X_train)
     record.arrays.update(_history("small_history", small.history_))
     exact = small.log_partition("exact")[0]
     estimates = [small.log_partition("ais", n_runs=RUN_RUNS, n_betas=k, random_state=ctx.seed) for k in AIS_BETAS]

@@ -65,6 +65,9 @@ from .ais import (_sigmoid, ais_log_partition, base_rate_biases, exact_log_parti
 
 __all__ = ["RBM", "pseudo_log_likelihood", "cd_gradient"]
 
+#: Filters (the first rows of W) kept per snapshot with ``snapshot_every``.
+SNAPSHOT_FILTERS = 16
+
 #: Rows of the training data used for the per-epoch monitors in ``history_``.
 MONITOR_ROWS = 200
 #: ``history_`` holds the exact log-likelihood of every epoch up to this many hidden units.
@@ -127,6 +130,10 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     random_state : None, int or Generator
     verbose : bool, default=False
         A tqdm progress bar over the epochs.
+    snapshot_every : int or None, default=None
+        Keep a copy of the first :data:`SNAPSHOT_FILTERS` filters (rows of W, as float32)
+        before training and after every ``snapshot_every`` epochs (and the last), to show
+        how the filters form; None keeps none.
 
     Attributes
     ----------
@@ -144,6 +151,10 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         and ``seconds`` (training time of the epoch, monitors excluded).
     n_iter_ : int
     n_features_in_ : int
+    filter_snapshots_ : ndarray of shape (n_snapshots, min(n_components, 16), n_features), float32
+        With ``snapshot_every``: the filters at the epochs in ``snapshot_epochs_`` (0 is the
+        initial weights).
+    snapshot_epochs_ : ndarray of shape (n_snapshots,)
 
     Examples
     --------
@@ -156,7 +167,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def __init__(self, n_components: int = 256, learning_rate: float = 0.05, batch_size: int = 10,
                  n_iter: int = 300, k: int = 1, persistent: bool = True, momentum: float = 0.5,
                  weight_decay: float = 1e-3, learning_rate_schedule: str = "linear",
-                 init_visible_bias: str = "data", random_state: Any = None, verbose: bool = False):
+                 init_visible_bias: str = "data", random_state: Any = None, verbose: bool = False,
+                 snapshot_every: int | None = None):
         self.n_components = n_components
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -169,6 +181,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.init_visible_bias = init_visible_bias
         self.random_state = random_state
         self.verbose = verbose
+        self.snapshot_every = snapshot_every
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
@@ -183,6 +196,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_option(self.learning_rate_schedule, "learning_rate_schedule", ("constant", "linear"))
         check_option(self.init_visible_bias, "init_visible_bias", ("data", "zero"))
         check_bool(self.verbose, "verbose")
+        if self.snapshot_every is not None:
+            check_scalar_param(self.snapshot_every, "snapshot_every", kind=numbers.Integral, low=1)
 
     def _validate(self, X: Any, reset: bool, binary: bool = False) -> np.ndarray:
         X = validate_data(self, X, reset=reset, dtype=np.float64)
@@ -226,6 +241,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.history_ = History()
         self.n_iter_ = 0
         self._rng = rng
+        for stale in ("filter_snapshots_", "snapshot_epochs_"):  # a previous fit's
+            self.__dict__.pop(stale, None)
 
     def _negative_phase(self, H_pos: np.ndarray, rng: np.random.Generator):
         """k Gibbs steps from the persistent chains (PCD) or from the data's hidden samples (CD-k)."""
@@ -299,6 +316,9 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         self._initialize(X, rng)
         n_iter = int(self.n_iter)
+        snapshots = None
+        if self.snapshot_every is not None:  # the filters before training, then every few epochs
+            snapshots = [(0, self.components_[:SNAPSHOT_FILTERS].astype(np.float32))]
         with _parallel.limit_blas(1, when=X.shape[1] * int(self.n_components) * int(self.batch_size) < 1e7):
             for _ in tqdm(range(int(self.n_iter)), desc="RBM", unit="epoch", disable=not self.verbose,
                           leave=False):
@@ -309,6 +329,11 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 self._epoch(X, rng)
                 self.n_iter_ += 1
                 self._monitor(X, rng, time.perf_counter() - start)
+                if snapshots is not None and (self.n_iter_ % int(self.snapshot_every) == 0 or self.n_iter_ == n_iter):
+                    snapshots.append((self.n_iter_, self.components_[:SNAPSHOT_FILTERS].astype(np.float32)))
+        if snapshots is not None:
+            self.snapshot_epochs_ = np.array([epoch for epoch, _ in snapshots])
+            self.filter_snapshots_ = np.stack([filters for _, filters in snapshots])
         return self
 
     def partial_fit(self, X: Any, y: Any = None) -> "RBM":
@@ -426,12 +451,16 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def record_arrays(self, X_test: Any = None, y_test: Any = None, random_state: Any = 0) -> dict:
         """What a run record keeps for the figures: ``filters`` (W), ``chain.frames`` (p(v | h) of 8
-        Gibbs chains every ``chain.every`` = 20 steps, 200 steps) and 32 ``samples``."""
+        Gibbs chains every ``chain.every`` = 20 steps, 200 steps), 32 ``samples``, and with
+        ``snapshot_every`` the filters over training (``snapshots.filters``, ``snapshots.epochs``)."""
         check_is_fitted(self, "components_")
         every = 20
         _, frames = self.gibbs_chain(8, 10 * every, record_every=every, random_state=random_state)
-        return {"filters": self.components_.copy(), "chain.frames": frames, "chain.every": np.array(every),
-                "samples": self.sample(32, random_state=random_state)}
+        arrays = {"filters": self.components_.copy(), "chain.frames": frames, "chain.every": np.array(every),
+                  "samples": self.sample(32, random_state=random_state)}
+        if "filter_snapshots_" in self.__dict__:  # fitted with snapshot_every
+            arrays.update({"snapshots.filters": self.filter_snapshots_, "snapshots.epochs": self.snapshot_epochs_})
+        return arrays
 
     @property
     def _n_features_out(self) -> int:

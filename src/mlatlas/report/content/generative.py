@@ -111,7 +111,11 @@ CONTENT = {
                                "ylabel": ("log Z", "log Z"),
                                "title": ("AIS on a small RBM: the estimate against the number of temperatures",
                                          "小 RBM 上的 AIS：估计值随温度个数的变化")}],
-        "frames": [{"kind": "images", "range": [0, 1], "images": "chain.frames", "shape": [8, 8],
+        "frames": [{"kind": "images", "images": "snapshots.filters", "shape": [8, 8], "steps": "snapshots.epochs",
+                    "title": ("filters over training: the first 16 rows of W as 8 x 8 images (each scaled to its "
+                              "own range)", "训练过程中的滤波器：W 的前 16 行画成 8 × 8 图像（各自按自身范围缩放）"),
+                    "step_label": ("epoch", "轮次")},
+                   {"kind": "images", "range": [0, 1], "images": "chain.frames", "shape": [8, 8],
                     "title": ("Gibbs chains: p(v | h) of each chain, one frame every few Gibbs steps",
                               "吉布斯链：每条链的 p(v | h)，每隔若干吉布斯步一帧"),
                     "step_label": ("frame", "帧")}],
