@@ -360,3 +360,23 @@ def test_the_rbm_page_steps_through_its_filters_over_training():
     # an older record without snapshots keeps its other sliders
     assert [s["title"][0] for s in build_frames(CONTENT["rbm"]["frames"], {"chain.frames": arrays["chain.frames"]})] \
         == [CONTENT["rbm"]["frames"][1]["title"][0]]
+
+
+def test_a_wide_figure_gives_its_card_the_first_panel(tmp_path):
+    from PIL import Image
+
+    from mlatlas.report.build import _thumbnail
+
+    # three panels side by side, each 118 x 100, the first red, the others blue
+    pixels = np.zeros((100, 354, 3), dtype=np.uint8)
+    pixels[:, :118] = (220, 0, 0)
+    pixels[:, 118:] = (0, 0, 220)
+    (tmp_path / "wide.png").write_bytes(png_bytes(pixels))
+    assert _thumbnail(str(tmp_path / "wide.png"), str(tmp_path / "thumb.png"))
+    with Image.open(tmp_path / "thumb.png") as image:
+        card = np.asarray(image.convert("RGB")).astype(int)
+    assert card.shape == (240, 360, 3)
+    # only the red panel, centred, with white either side (letterboxed)
+    inside = card[card.sum(axis=2) < 3 * 250]
+    assert inside.size and np.all(inside[:, 0] > 150) and np.all(inside[:, 2] < 60)
+    assert np.all(card[120, :10] == 255) and np.all(card[120, -10:] == 255)

@@ -201,18 +201,35 @@ def _figures(record: RunRecord, folder: str, target: str, name: str) -> list[dic
     return pairs
 
 
+#: A figure wider than this (width / height) is a row of panels: its card shows the first.
+_WIDE_FIGURE = 2.0
+#: Width / height of one panel of the atlas's figures (a row of n panels is n times as wide).
+_PANEL_ASPECT = 1.18
+
+
 def _thumbnail(source: str, target: str) -> bool:
-    """Write a small copy of the figure ``source``; False when it is not a readable image."""
+    """Write a small copy of the figure ``source``; False when it is not a readable image.
+
+    A wide figure (a row of n panels, n = round(aspect / :data:`_PANEL_ASPECT`)) is
+    cropped to its first panel instead of being shrunk until nothing reads; every
+    thumbnail is then letterboxed on white to the card's size.
+    """
     from PIL import Image
 
     try:
         with Image.open(source) as image:
             image = image.convert("RGB")
-            image.thumbnail(_THUMBNAIL)
     except (OSError, ValueError) as exc:  # a damaged figure: the card goes without a thumbnail
         warnings.warn(f"{source}: no thumbnail ({exc}).", stacklevel=2)
         return False
-    image.save(target, format="PNG", compress_level=9)
+    width, height = image.size
+    if width > _WIDE_FIGURE * height:
+        panels = max(1, round(width / height / _PANEL_ASPECT))
+        image = image.crop((0, 0, width // panels, height))
+    image.thumbnail(_THUMBNAIL)
+    card = Image.new("RGB", _THUMBNAIL, (255, 255, 255))
+    card.paste(image, ((_THUMBNAIL[0] - image.width) // 2, (_THUMBNAIL[1] - image.height) // 2))
+    card.save(target, format="PNG", compress_level=9)
     return True
 
 
@@ -283,7 +300,9 @@ def _page(name: str, entry: Any, run: dict | None, from_dir: str, out_dir: str) 
     page["frames"] = build_frames(frame_specs, arrays)
     page["figures"] = _figures(record, run["folder"], os.path.join(out_dir, "algorithms", name), name)
     if page["figures"]:
-        first = os.path.join(run["folder"], page["figures"][0]["en"].split("/", 1)[1])
+        # the content's choice of figure for the card, else the first
+        chosen = next((f for f in page["figures"] if text and f["stem"] == text.get("thumbnail")), page["figures"][0])
+        first = os.path.join(run["folder"], chosen["en"].split("/", 1)[1])
         if _thumbnail(first, os.path.join(out_dir, "algorithms", name, "thumbnail.png")):
             page["thumbnail"] = f"{name}/thumbnail.png"
     if text and text.get("worked_example"):

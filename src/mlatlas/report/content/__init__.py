@@ -11,6 +11,10 @@ keyed by registry entry name.  An entry's content has
     LaTeX, converted to MathML when the report is built (1 to 4 of them).
 ``source`` : str
     The algorithm's file, relative to ``src/`` (``mlatlas/supervised/boosting.py``).
+``thumbnail`` : str, optional
+    The stem of the figure the index card shows (default: the entry's first figure).
+``captions`` : dict, optional
+    Figure stem (``kmeans-iterations``) -> (English, Chinese) caption shown under it.
 ``title_zh`` : str
     The entry's title in Chinese (each module's ``TITLES_ZH``; the registry's is English).
 ``traces``, ``frames`` : list of dict, optional

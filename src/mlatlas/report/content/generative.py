@@ -53,6 +53,7 @@ CONTENT = {
         "frames": [],
     },
     "vae": {
+        "thumbnail": "vae-samples",
         "source": "mlatlas/generative/vae.py",
         "what": ("A variational autoencoder: the encoder outputs a Gaussian over the code, a sample is drawn by "
                  "the reparameterisation z = μ + σ ⊙ ε, and training maximises the evidence lower bound (ELBO).",
@@ -72,6 +73,7 @@ CONTENT = {
         "frames": [],
     },
     "gan": {
+        "thumbnail": "gan-samples",
         "source": "mlatlas/generative/gan.py",
         "what": ("A generative adversarial network: a generator maps noise to images and a discriminator tells "
                  "real from generated; they are trained against each other.",
