@@ -195,9 +195,11 @@ def _figures(record: RunRecord, folder: str, target: str, name: str) -> list[dic
     pairs = []
     for figure in english:
         stem = figure[: -len(".png")]
-        pairs.append({"en": f"{name}/{figure}", "zh": f"{name}/{chinese.pop(stem, figure)}", "stem": stem})
+        pairs.append({"en": f"{name}/{figure}", "zh": f"{name}/{chinese.pop(stem, figure)}", "stem": stem,
+                      "caption": content_module.caption_of(stem)})
     for stem, figure in sorted(chinese.items()):  # Chinese figures without an English twin
-        pairs.append({"en": f"{name}/{figure}", "zh": f"{name}/{figure}", "stem": stem})
+        pairs.append({"en": f"{name}/{figure}", "zh": f"{name}/{figure}", "stem": stem,
+                      "caption": content_module.caption_of(stem)})
     return pairs
 
 

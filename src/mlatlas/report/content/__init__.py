@@ -13,15 +13,14 @@ keyed by registry entry name.  An entry's content has
     The algorithm's file, relative to ``src/`` (``mlatlas/supervised/boosting.py``).
 ``thumbnail`` : str, optional
     The stem of the figure the index card shows (default: the entry's first figure).
-``captions`` : dict, optional
-    Figure stem (``kmeans-iterations``) -> (English, Chinese) caption shown under it.
 ``title_zh`` : str
     The entry's title in Chinese (each module's ``TITLES_ZH``; the registry's is English).
 ``traces``, ``frames`` : list of dict, optional
     Which record arrays are per-iteration curves and slider frames (see
     :mod:`mlatlas.report.traces`); without them the report looks for them by name.
 
-The metrics' and data sets' bilingual names are in :mod:`mlatlas.report.content.labels`.
+The metrics' and data sets' bilingual names are in :mod:`mlatlas.report.content.labels`,
+the figures' captions in :mod:`mlatlas.report.content.captions`.
 
 The text is the project's own, written for this report.
 """
@@ -29,10 +28,11 @@ The text is the project's own, written for this report.
 from __future__ import annotations
 
 from . import generative, nn, supervised, timeseries, unsupervised
+from .captions import CAPTIONS, caption_of
 from .labels import DATASETS, METRICS, dataset_label, metric_label
 
 __all__ = ["CONTENT", "GROUPS", "FAMILY_GROUPS", "group_of", "FIELDS", "METRICS", "DATASETS", "metric_label",
-           "dataset_label"]
+           "dataset_label", "CAPTIONS", "caption_of"]
 
 #: The index's groups, in order: key, (English, Chinese) heading.
 GROUPS = (
