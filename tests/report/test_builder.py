@@ -383,13 +383,15 @@ def test_a_wide_figure_gives_its_card_the_first_panel(tmp_path):
 
 
 def test_figures_carry_their_bilingual_captions(tmp_path):
+    from markupsafe import escape
+
     from mlatlas.report.content import caption_of
 
     runs = tmp_path / "runs"
     _kmeans_record(runs / "kmeans")
     build_report(runs, tmp_path / "site")
     page = (tmp_path / "site" / "algorithms" / "kmeans.html").read_text(encoding="utf-8")
-    en, zh = caption_of("kmeans-iterations")
+    en, zh = (escape(text) for text in caption_of("kmeans-iterations"))
     assert f'<figcaption><span class="l-en" lang="en">{en}</span><span class="l-zh" lang="zh">{zh}</span>' in page
     # a figure named after its data set takes its kind's caption; an unknown one has none
     assert caption_of("decision-tree-depth-iris") == caption_of("decision-tree-depth")
