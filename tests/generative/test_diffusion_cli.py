@@ -17,6 +17,8 @@ needs_torch = pytest.mark.skipif(not HAVE_TORCH, reason="needs PyTorch (pip inst
 
 TINY = ["--set", "channels=(8,16)", "--set", "T=30", "--set", "sample_steps=6", "--set", "ema_decay=None",
         "--set", "batch_size=128", "--device", "cpu"]
+#: The entry's test run: one epoch of a tiny U-Net on a short chain (what it checks is the wiring).
+TINY_ENTRY = {"epochs": 1, "channels": (8, 16), "T": 30, "sample_steps": 6, "ema_decay": None}
 FIGURES = ("ddpm-loss", "ddpm-forward", "ddpm-reverse", "ddpm-samples", "ddpm-guidance", "ddpm-ddim-steps")
 
 
@@ -147,7 +149,7 @@ def test_the_entry_runs_and_draws_from_its_record(tmp_path, monkeypatch):
         return real_save(fig, path, **kwargs)
 
     monkeypatch.setattr(plots, "save", save)
-    record = atlas.run_entry(atlas.get("ddpm"), params={**atlas.get("ddpm").demo_params, "epochs": 1}, seed=0,
+    record = atlas.run_entry(atlas.get("ddpm"), params={**atlas.get("ddpm").demo_params, **TINY_ENTRY}, seed=0,
                              out_dir=str(tmp_path), langs=("en", "zh"))
     ours, gmm, real = (row.metrics for row in record.rows)
     # real figures: the GMM's and the real digits' FID are what digits_fid measures for them
