@@ -52,7 +52,7 @@ add_strings({
 })
 
 #: Settings of the quick demo run: a tiny U-Net and chain, a few seconds on one core.
-DEMO = {"epochs": 3, "channels": (8, 16), "T": 50, "sample_steps": 10, "ema_decay": None}
+DEMO = {"epochs": 40, "channels": (16, 32), "T": 100, "sample_steps": 10, "ema_decay": 0.99}
 
 
 # ---------------------------------------------------------------------------- run

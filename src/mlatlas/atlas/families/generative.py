@@ -518,7 +518,7 @@ register(Entry(
     run=run_vae, config="mlatlas.generative.vae:VAEConfig",
     references=("Bernoulli mixture (EM)", "sklearn.mixture.GaussianMixture"),
     dataset="digits", datasets=("digits",), task="other",
-    demo_params={"epochs": 40},
+    demo_params={"epochs": 200},
     figures=(draw_losses, draw_reconstructions, draw_latent, draw_interpolation, draw_samples),
     requires=("torch",), primary_metric="test_nll",
 ))
@@ -527,6 +527,6 @@ register(Entry(
     title="Generative adversarial network: non-saturating loss, samples over training",
     run=run_gan, config="mlatlas.generative.gan:GANConfig",
     references=("sklearn.mixture.GaussianMixture",), dataset="digits", datasets=("digits",), task="other",
-    demo_params={"epochs": 30}, figures=(draw_losses, draw_snapshots, draw_samples), requires=("torch",),
+    demo_params={"epochs": 300}, figures=(draw_losses, draw_snapshots, draw_samples), requires=("torch",),
     primary_metric="digits_fid",
 ))
