@@ -274,13 +274,14 @@ def _page(name: str, entry: Any, run: dict | None, from_dir: str, out_dir: str) 
     text = content_module.CONTENT.get(name)
     family = entry.family if entry is not None else "other"
     record = run.get("record") if run else None
+    references = tuple(entry.references) if entry is not None else ()  # the run table and the headline compare with these
     page = {
         "name": name, "family": family, "group": content_module.group_of(name, family),
-        "title": _title(entry, text), "references": list(entry.references) if entry else [],
+        "title": _title(entry, text), "references": list(references),
         "dataset": content_module.dataset_label(
             record.dataset if record is not None else (entry.dataset if entry is not None else "")),
         "content": None, "equations": [], "record": None, "figures": [], "traces": [], "frames": [],
-        "worked": None, "thumbnail": None, "headline": _headline(record, entry.references if entry else ()),
+        "worked": None, "thumbnail": None, "headline": _headline(record, references),
         "error": run.get("error") if run else None, "failed": run.get("failed") if run else None,
         "run_command": f"mlatlas run {name} --out {os.path.join(from_dir, name)}",
         "report_command": f"mlatlas report --from {from_dir}",
@@ -310,7 +311,7 @@ def _page(name: str, entry: Any, run: dict | None, from_dir: str, out_dir: str) 
     if text and text.get("worked_example"):
         page["worked"] = _worked_table(record)
     page["record"] = {
-        "table": _run_table(record, entry.references if entry else ()), "seed": record.seed, "timing_note": record.timing_note,
+        "table": _run_table(record, references), "seed": record.seed, "timing_note": record.timing_note,
         "comparison": [(k, _number(v)) for k, v in record.comparison.items()],
         "params": [(str(k), json.dumps(v, ensure_ascii=False, sort_keys=True, default=str))
                    for k, v in sorted(record.params.items())],

@@ -188,7 +188,7 @@ def _padded(low: float, high: float) -> tuple[float, float]:
     # a constant (or constant up to rounding) series: a range of +-10% around its value, so
     # the line sits mid-chart at its own level instead of the range collapsing onto it
     size = max(abs(low), abs(high))
-    if high - low <= 1e-9 * size or high <= low:
+    if high - low <= 1e-9 * size:
         half = 0.1 * size if size > 0 else 0.5
         middle = 0.5 * (low + high)
         return middle - half, middle + half
